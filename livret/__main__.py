@@ -1,0 +1,5 @@
+"""python -m livret → the command line (GUI by default)."""
+
+from livret.cli import main
+
+raise SystemExit(main())

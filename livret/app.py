@@ -1,0 +1,67 @@
+"""Start the GUI: engine → migrations → services → MainWindow, each handed to the next."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from livret.domain.errors import LivretError
+from livret.services.catalog import CatalogService
+from livret.services.dashboard import DashboardService
+from livret.services.database import Database, open_database
+from livret.storage.engine import demo_database_path
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The use cases of one run, built once and passed to the windows."""
+
+    database: Database
+    catalog: CatalogService
+    dashboards: DashboardService
+
+
+def build_services(database: Database) -> Services:
+    return Services(
+        database=database,
+        catalog=CatalogService(database),
+        dashboards=DashboardService(database),
+    )
+
+
+def open_demo_database() -> Database:
+    """The demo database in the user's data folder, generated on first use."""
+    from livret.services.demo import create_demo
+
+    path = demo_database_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    database, _ = open_database(str(path), create=True)
+    if not CatalogService(database).list_classes():
+        print("Création de la base de démonstration…", file=sys.stderr)
+        create_demo(database)
+    return database
+
+
+def run_gui(db: str | None, *, demo: bool = False) -> int:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from livret.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("Livret")
+    app.setApplicationName("Livret")
+    try:
+        database = open_demo_database() if demo else open_database(db, create=True)[0]
+    except LivretError as exc:
+        QMessageBox.critical(None, "Livret", exc.message)
+        print(f"livret : erreur : {exc.message}", file=sys.stderr)
+        return 1
+    services = build_services(database)
+    window = MainWindow(
+        services.catalog, services.dashboards, database_name=database.location.display()
+    )
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        database.dispose()

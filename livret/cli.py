@@ -1,0 +1,193 @@
+"""Command line: argument parsing only; every sub-command calls a service."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from livret import __version__
+from livret.domain.errors import LivretError
+
+
+class _FrenchParser(argparse.ArgumentParser):
+    """argparse with its fixed messages in French."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Override ArgumentParser.error: one French line, exit code 2."""
+        message = (
+            message.replace("the following arguments are required", "arguments obligatoires")
+            .replace("unrecognized arguments", "arguments inconnus")
+            .replace("invalid choice", "choix invalide")
+            .replace("expected one argument", "une valeur est attendue")
+            .replace("invalid int value", "nombre entier invalide")
+        )
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre entier") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} : un nombre positif est attendu")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db_help = "fichier SQLite (chemin) ou adresse de serveur (postgresql://…) ; "
+    db_help += "par défaut : la base du dossier de données de l'utilisateur"
+    common = _FrenchParser(add_help=False)
+    common.add_argument("--db", metavar="CHEMIN_OU_URL", default=argparse.SUPPRESS, help=db_help)
+
+    parser = _FrenchParser(
+        prog="livret",
+        description="Livret de compétences : sans commande, ouvre l'application.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"livret {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="ouvre l'application sur la base de démonstration (créée au premier lancement)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_FrenchParser)
+
+    db = commands.add_parser("db", help="créer, mettre à jour, vérifier, sauvegarder la base")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("init", parents=[common], help="crée la base (schéma, référentiel PMIA)")
+    db_commands.add_parser("upgrade", parents=[common], help="met le schéma à jour")
+    db_commands.add_parser("check", parents=[common], help="vérifie l'intégrité, compte les lignes")
+    backup = db_commands.add_parser("backup", parents=[common], help="sauvegarde la base")
+    backup.add_argument("--out", type=Path, help="fichier ou dossier de destination")
+
+    demo = commands.add_parser("demo", help="données de démonstration")
+    demo_commands = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
+    create = demo_commands.add_parser(
+        "create", parents=[common], help="crée une base de démonstration"
+    )
+    create.add_argument("--learners", type=_positive, metavar="N", help="nombre d'apprenants")
+    create.add_argument("--evaluations", type=_positive, metavar="N", help="nombre d'évaluations")
+    create.add_argument("--seed", type=int, metavar="S", help="graine (mêmes données, même graine)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    db: str | None = getattr(args, "db", None)
+    handlers: dict[tuple[str | None, str | None], Callable[[argparse.Namespace, str | None], int]]
+    handlers = {
+        ("db", "init"): _db_init,
+        ("db", "upgrade"): _db_upgrade,
+        ("db", "check"): _db_check,
+        ("db", "backup"): _db_backup,
+        ("demo", "create"): _demo_create,
+    }
+    sub = getattr(args, "db_command", None) or getattr(args, "demo_command", None)
+    try:
+        if args.command is None:
+            return _gui(db, demo=args.demo)
+        return handlers[(args.command, sub)](args, db)
+    except LivretError as exc:
+        print(f"livret : erreur : {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("livret : interrompu.", file=sys.stderr)
+        return 130
+
+
+def _gui(db: str | None, *, demo: bool) -> int:
+    from livret.app import run_gui  # Qt is imported only when the GUI is asked for
+
+    return run_gui(db, demo=demo)
+
+
+def _db_init(_args: argparse.Namespace, db: str | None) -> int:
+    from livret.services.database import open_database
+
+    database, report = open_database(db, create=True)
+    try:
+        where = database.location.display()
+        if report.created:
+            print(f"Base créée : {where}")
+        elif report.migrated_from:
+            print(f"Base existante mise à jour : {where}")
+        else:
+            print(f"La base existe déjà et est à jour : {where}")
+    finally:
+        database.dispose()
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace, db: str | None) -> int:
+    from livret.services.database import open_database
+
+    database, report = open_database(db)
+    try:
+        where = database.location.display()
+        if report.migrated_from:
+            print(f"Schéma mis à jour depuis la révision {report.migrated_from} : {where}")
+            if report.backup:
+                print(f"Sauvegarde préalable : {report.backup}")
+        else:
+            print(f"Schéma déjà à jour : {where}")
+    finally:
+        database.dispose()
+    return 0
+
+
+def _db_check(_args: argparse.Namespace, db: str | None) -> int:
+    from livret.services.database import check_database, open_database
+
+    database, _ = open_database(db, upgrade=False)
+    try:
+        report = check_database(database)
+    finally:
+        database.dispose()
+    print("ok" if report.ok else "problèmes :")
+    for problem in report.problems:
+        print(f"  - {problem}")
+    print(f"révision du schéma : {report.revision}")
+    width = max(len(name) for name, _ in report.counts)
+    for name, count in report.counts:
+        print(f"{name:<{width}}  {count:>9}")
+    return 0 if report.ok else 1
+
+
+def _db_backup(args: argparse.Namespace, db: str | None) -> int:
+    from livret.services.database import backup_database, open_database
+
+    database, _ = open_database(db, upgrade=False)
+    try:
+        destination = backup_database(database, args.out)
+    finally:
+        database.dispose()
+    print(f"Sauvegarde écrite : {destination}")
+    return 0
+
+
+def _demo_create(args: argparse.Namespace, db: str | None) -> int:
+    from livret.services.database import open_database
+    from livret.services.demo import create_demo
+
+    if db is None:
+        print("livret : erreur : indiquez la base à créer avec --db.", file=sys.stderr)
+        return 2
+    database, _ = open_database(db, create=True)
+    try:
+        options = {
+            name: getattr(args, name)
+            for name in ("learners", "evaluations", "seed")
+            if getattr(args, name) is not None
+        }
+        report = create_demo(database, **options)
+    finally:
+        database.dispose()
+    print(
+        f"Démonstration créée en {report.seconds:.1f} s : {report.learners} apprenants, "
+        f"{report.classes} classes, {report.evaluations} évaluations, {report.results} résultats, "
+        f"{report.final_bilans} bilans définitifs, {report.draft_bilans} brouillons."
+    )
+    return 0

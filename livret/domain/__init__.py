@@ -1,0 +1,1 @@
+"""Pure domain: levels, référentiel, periods, suggestions, marks. No SQLAlchemy, no Qt."""

@@ -1,0 +1,1 @@
+"""Import and export of files (SIECLE, CSV/XLSX, référentiel). No Qt."""

@@ -1,0 +1,169 @@
+"""Open, initialise, check and back up a livret database (the `livret db …` use cases)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from livret.domain.errors import DatabaseError
+from livret.domain.referentiel import bundled_referentiel_path, load_referentiel_file
+from livret.storage import guards, migrate, models
+from livret.storage.backup import backup_sqlite
+from livret.storage.engine import DatabaseLocation, describe_connection_error, make_engine, resolve
+from livret.storage.referentiel_store import insert_referentiel
+
+DEFAULT_ESTABLISHMENT = "Mon établissement"
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """An open, migrated database: the engine and the session factory of one run."""
+
+    location: DatabaseLocation
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReport:
+    """What opening did: created the schema, migrated it (from which revision), backed up."""
+
+    created: bool
+    migrated_from: str | None
+    backup: Path | None
+
+
+def open_database(
+    db: str | os.PathLike[str] | None, *, create: bool = False, upgrade: bool = True
+) -> tuple[Database, OpenReport]:
+    """Open the database named by a --db value, creating and migrating it as allowed.
+
+    A SQLite file is backed up before any migration. A database from a newer Livret,
+    or one that Livret did not create, is refused with a French message.
+    """
+    location = resolve(db)
+    engine = make_engine(location, create=create)
+    try:
+        with engine.connect() as connection:
+            state = migrate.inspect_schema(connection)
+    except DatabaseError:
+        engine.dispose()
+        raise
+    except (OperationalError, SQLAlchemyDatabaseError, DBAPIError) as exc:
+        engine.dispose()
+        raise describe_connection_error(location, exc) from None
+    if state.empty and not create:
+        engine.dispose()
+        raise DatabaseError(
+            f"La base « {location.display()} » est vide (créez-la avec « livret db init »)."
+        )
+    backup: Path | None = None
+    migrated_from: str | None = None
+    if not state.at_head:
+        if not upgrade:
+            engine.dispose()
+            raise DatabaseError(
+                f"La base « {location.display()} » doit être mise à jour (« livret db upgrade »)."
+            )
+        if location.path is not None and not state.empty:
+            backup = backup_sqlite(location.path, reason=f"avant-{migrate.head_revision()}")
+        migrated_from = state.revision
+        migrate.upgrade(engine)
+    database = Database(location, engine, sessionmaker(engine, expire_on_commit=False))
+    if state.empty:
+        _seed_new_database(database)
+    return database, OpenReport(created=state.empty, migrated_from=migrated_from, backup=backup)
+
+
+def _seed_new_database(database: Database) -> None:
+    """A new database gets the establishment row, the local teacher and the PMIA référentiel."""
+    referentiel = load_referentiel_file(bundled_referentiel_path("pmia"))
+    with database.transaction() as session:
+        session.execute(insert(models.Establishment).values(name=DEFAULT_ESTABLISHMENT))
+        session.execute(
+            insert(models.User).values(
+                login=_local_login(), display_name=_local_login(), role="enseignant"
+            )
+        )
+        insert_referentiel(session, referentiel)
+
+
+def _local_login() -> str:
+    try:
+        return getpass.getuser() or "enseignant"
+    except (KeyError, OSError):
+        return "enseignant"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    ok: bool
+    problems: tuple[str, ...]
+    revision: str | None
+    counts: tuple[tuple[str, int], ...]
+
+
+def check_database(database: Database) -> CheckReport:
+    """Integrity, foreign keys, schema revision, final-bilan guards, and row counts per table."""
+    problems: list[str] = []
+    with database.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            integrity = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
+            if integrity != ["ok"]:
+                problems.extend(f"intégrité : {line}" for line in integrity[:20])
+            fk_problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if fk_problems:
+                problems.append(f"{len(fk_problems)} référence(s) invalide(s)")
+        revision = migrate.current_revision(connection)
+        if revision != migrate.head_revision():
+            problems.append(f"schéma en révision {revision}, attendu {migrate.head_revision()}")
+        problems.extend(f"protection absente : {name}" for name in guards.missing(connection))
+        counts = tuple(
+            (table.name, int(connection.scalar(select(func.count()).select_from(table)) or 0))
+            for table in models.Base.metadata.sorted_tables
+        )
+    return CheckReport(ok=not problems, problems=tuple(problems), revision=revision, counts=counts)
+
+
+def backup_database(database: Database, destination: Path | None = None) -> Path:
+    """A consistent copy: SQLite online backup, or pg_dump for a server database."""
+    if database.location.path is not None:
+        return backup_sqlite(database.location.path, destination=destination)
+    if destination is None:
+        raise DatabaseError("Indiquez le fichier de sauvegarde (--out) pour une base sur serveur.")
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise DatabaseError("pg_dump est introuvable : installez les outils clients PostgreSQL.")
+    url = database.location.url.set(drivername="postgresql")
+    if destination.is_dir():
+        destination = destination / "livret.dump"
+    completed = subprocess.run(
+        [pg_dump, "--format=custom", f"--file={destination}", url.render_as_string(False)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        message = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ""
+        raise DatabaseError(f"pg_dump a échoué : {message}")
+    return destination

@@ -1,0 +1,1 @@
+"""Persistence: engine, ORM models, migrations, backups."""

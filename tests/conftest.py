@@ -1,0 +1,56 @@
+"""Shared fixtures: real databases (a SQLite file, and PostgreSQL when asked), offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from livret.services.database import Database, open_database  # noqa: E402
+
+PG_URL = os.environ.get("LIVRET_TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+def reset_postgresql() -> str:
+    """Empty the test server's schema; fails loudly if the server cannot be reached."""
+    engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(autouse=True)
+def _private_user_folders(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never touch the real user's data folder or settings."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A --db value for an empty database: a new SQLite file, or the emptied test server."""
+    if request.param == "postgresql":
+        return reset_postgresql()
+    return str(tmp_path / "livret.sqlite")
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    """A new, migrated database holding the PMIA référentiel."""
+    database, _ = open_database(db_url, create=True)
+    yield database
+    database.dispose()

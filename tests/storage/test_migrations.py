@@ -1,0 +1,161 @@
+"""Schema migrations: upgrade without loss, refuse newer or foreign databases, back up first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from livret.domain.errors import DatabaseError
+from livret.services.database import open_database
+from livret.storage import migrate
+from livret.storage.engine import make_engine, resolve
+from livret.storage.models import Base
+
+FIRST_REVISION = "0001"
+
+
+def test_models_and_migrations_agree(db_url: str) -> None:
+    database, _ = open_database(db_url, create=True)
+    try:
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        database.dispose()
+    assert differences == []
+
+
+def test_upgrade_from_first_revision_keeps_every_row(db_url: str) -> None:
+    location = resolve(db_url)
+    engine = make_engine(location, create=True)
+    migrate.upgrade(engine, FIRST_REVISION)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO referentiel (id, code, title, version) VALUES (1, 'pmia', 'PMIA', '0.1')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO common_competency (id, referentiel_id, code, title, group_code, group_label, position) "
+                "VALUES (1, 1, 'CC1.1', 'Décoder l''organisation', 'CC1', 'Analyser', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO specialty (id, referentiel_id, code, title, position) VALUES (1, 1, 'PLP', 'Pilote', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO competency (id, specialty_id, code, title, position) VALUES (1, 1, 'CP03', 'Préparer', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO criterion (id, code, competency_id, common_competency_id, text, position) "
+                "VALUES (1, 'PLP-CP03-04', 1, 1, 'Les matières d''œuvre sont conformes', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO learner (id, ine, family_name, first_name) VALUES (1, '1234567890A', 'Bénard', 'Zoé')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO evaluation (id, nature, eval_date, title, context) VALUES (1, 'E', :d, 'Bilan PFMP', '')"
+            ),
+            {"d": dt.date(2026, 1, 15)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO result (id, evaluation_id, learner_id, criterion_id, level, comment) VALUES (1, 1, 1, 1, '3', 'Très soigneux')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO bilan (id, learner_id, status, bilan_date, constats, conseils, version) VALUES (1, 1, 'final', :d, 'Bien', 'Persévérer', 1)"
+            ),
+            {"d": dt.date(2026, 2, 1)},
+        )
+    engine.dispose()
+
+    database, report = open_database(db_url)
+    try:
+        assert report.migrated_from == FIRST_REVISION
+        with database.engine.begin() as connection:
+            assert migrate.current_revision(connection) == migrate.head_revision()
+            assert connection.execute(
+                text("SELECT family_name, first_name FROM learner")
+            ).one() == ("Bénard", "Zoé")
+            assert connection.execute(text("SELECT level, comment FROM result")).one() == (
+                "3",
+                "Très soigneux",
+            )
+            assert connection.execute(text("SELECT status, constats FROM bilan")).one() == (
+                "final",
+                "Bien",
+            )
+            assert (
+                connection.execute(text("SELECT text FROM criterion")).scalar_one()
+                == "Les matières d'œuvre sont conformes"
+            )
+        # The bilan that was final before the upgrade is protected after it.
+        with pytest.raises(DBAPIError), database.engine.begin() as connection:
+            connection.execute(text("UPDATE bilan SET constats = 'x'"))
+    finally:
+        database.dispose()
+    if location.path is not None:
+        backups = list((location.path.parent / "sauvegardes").glob("*.sqlite"))
+        assert len(backups) == 1
+        with sqlite3.connect(backups[0]) as copy:
+            assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == (
+                FIRST_REVISION,
+            )
+            assert copy.execute("SELECT comment FROM result").fetchone() == ("Très soigneux",)
+
+
+def test_newer_revision_is_refused_clearly(db_url: str) -> None:
+    database, _ = open_database(db_url, create=True)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    database.dispose()
+    with pytest.raises(DatabaseError, match="version plus récente de Livret"):
+        open_database(db_url)
+
+
+def test_foreign_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "autre.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE notes (eleve TEXT, note REAL)")
+    with pytest.raises(DatabaseError, match="n'a pas été créée par Livret"):
+        open_database(str(path))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT name FROM sqlite_master").fetchall() == [("notes",)]
+
+
+def test_new_database_is_private_and_seeded(tmp_path: Path) -> None:
+    path = tmp_path / "neuve.sqlite"
+    database, report = open_database(str(path), create=True)
+    try:
+        assert report.created
+        with database.engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT COUNT(*) FROM common_competency")).scalar_one()
+                == 13
+            )
+            assert connection.execute(text("SELECT COUNT(*) FROM criterion")).scalar_one() == 118
+            assert (
+                connection.execute(text("SELECT role FROM app_user")).scalar_one() == "enseignant"
+            )
+    finally:
+        database.dispose()
+    assert path.stat().st_mode & 0o777 == 0o600
