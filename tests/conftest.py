@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from livret.services.database import Database, open_database  # noqa: E402
 
 PG_URL = os.environ.get("LIVRET_TEST_DATABASE_URL", "").strip()
-BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    *([pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)] if PG_URL else []),
+]
 
 
 def reset_postgresql() -> str:
@@ -52,5 +56,37 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def database(db_url: str) -> Iterator[Database]:
     """A new, migrated database holding the PMIA référentiel."""
     database, _ = open_database(db_url, create=True)
+    yield database
+    database.dispose()
+
+
+DEMO_OPTIONS = {"learners": 36, "evaluations": 90, "seed": 7}
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo database, generated once per run and copied by each test that uses it."""
+    from livret.services.demo import create_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    database, _ = open_database(str(path), create=True)
+    try:
+        create_demo(database, **DEMO_OPTIONS)
+    finally:
+        database.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_database(db_url: str, demo_sqlite_template: Path) -> Iterator[Database]:
+    """A demo database on each back-end (36 learners, 90 evaluations, seed 7)."""
+    from livret.services.demo import create_demo
+
+    if db_url.endswith(".sqlite"):
+        shutil.copyfile(demo_sqlite_template, db_url)
+        database, _ = open_database(db_url)
+    else:
+        database, _ = open_database(db_url, create=True)
+        create_demo(database, **DEMO_OPTIONS)
     yield database
     database.dispose()

@@ -13,9 +13,9 @@ def display_name(family_name: str, first_name: str) -> str:
 
 
 def sort_key(text: str) -> str:
-    """French alphabetical order: accents, case and hyphens do not change the order."""
+    """French alphabetical order: accents, case, spaces and hyphens do not change the order."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum() or c == " ")
+    return "".join(c for c in decomposed if c.isalnum())
 
 
 @dataclass(frozen=True, slots=True)

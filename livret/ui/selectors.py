@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -44,6 +44,27 @@ class _AccentInsensitiveFilter(QSortFilterProxyModel):
         return self._needle in str(index.data(SEARCH_KEY_ROLE))
 
 
+class _LearnerList(QListView):
+    """A list view where Ctrl+PgUp/PgDn mean previous/next learner, as everywhere else.
+
+    Signals:
+        step_requested(int): -1 for the previous learner, +1 for the next.
+    """
+
+    step_requested = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Override QAbstractItemView::keyPressEvent (it would page through the list)."""
+        if event.modifiers() == Qt.KeyboardModifier.ControlModifier and event.key() in (
+            Qt.Key.Key_PageUp,
+            Qt.Key.Key_PageDown,
+        ):
+            self.step_requested.emit(-1 if event.key() == Qt.Key.Key_PageUp else 1)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class LearnerSelector(QWidget):
     """Choose a class, then a learner.
 
@@ -71,7 +92,7 @@ class LearnerSelector(QWidget):
         self._model = QStandardItemModel(self)
         self._filter = _AccentInsensitiveFilter(self)
         self._filter.setSourceModel(self._model)
-        self.learner_list = QListView()
+        self.learner_list = _LearnerList()
         self.learner_list.setModel(self._filter)
         self.learner_list.setAccessibleName(self.tr("Apprenants de la classe"))
         self.learner_list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
@@ -101,6 +122,7 @@ class LearnerSelector(QWidget):
         self.learner_list.selectionModel().currentChanged.connect(self._on_current_changed)
         self.previous_button.clicked.connect(self.select_previous)
         self.next_button.clicked.connect(self.select_next)
+        self.learner_list.step_requested.connect(self._step)
         QShortcut(QKeySequence("Ctrl+PgUp"), self, self.select_previous)
         QShortcut(QKeySequence("Ctrl+PgDown"), self, self.select_next)
 

@@ -1,0 +1,91 @@
+"""The main window's selectors, driven like a teacher would: click, type, keyboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from pytestqt.qtbot import QtBot
+
+from livret.app import build_services
+from livret.services.database import Database
+from livret.ui.main_window import MainWindow
+
+
+def make_window(qtbot: QtBot, database: Database, settings_file: Path) -> MainWindow:
+    services = build_services(database)
+    settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
+    window = MainWindow(
+        services.catalog, services.dashboards, database_name="démo", settings=settings
+    )
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    return window
+
+
+def test_choose_class_then_learner(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    selector = window.selector
+    assert selector.class_combo.count() >= 5
+    assert "2026-2027" in selector.class_combo.itemText(0)
+
+    selector.class_combo.setCurrentIndex(1)
+    names = selector.visible_learner_names()
+    assert len(names) == int(selector.class_combo.currentText().rsplit("(", 1)[1].rstrip(")"))
+    assert window.overview.title.text() == "Aucun apprenant choisi"
+
+    with qtbot.waitSignal(selector.learner_changed) as changed:
+        selector.learner_list.setCurrentIndex(selector.learner_list.model().index(0, 0))
+    assert changed.args[0] > 0
+    assert window.overview.title.text() == names[0].removesuffix(" (sorti)")
+    assert "évaluations" in window.overview.details.text()
+    assert not selector.previous_button.isEnabled()
+
+    qtbot.mouseClick(selector.next_button, Qt.MouseButton.LeftButton)
+    assert window.overview.title.text() == names[1].removesuffix(" (sorti)")
+    selector.learner_list.setFocus()
+    qtbot.keyClick(selector.learner_list, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.overview.title.text() == names[2].removesuffix(" (sorti)")
+    selector.search.setFocus()  # the shortcut works wherever the focus is in the window
+    qtbot.keyClick(selector.search, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.overview.title.text() == names[1].removesuffix(" (sorti)")
+    selector.learner_list.setFocus()
+    qtbot.keyClick(selector.learner_list, Qt.Key.Key_Down)
+    assert window.overview.title.text() == names[2].removesuffix(" (sorti)")
+
+
+def test_search_ignores_accents_and_case(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    selector = window.selector
+    selector.class_combo.setCurrentIndex(0)
+    everyone = selector.visible_learner_names()
+    target = everyone[len(everyone) // 2]
+    family = target.split(" ")[0]
+    plain = family.lower().translate(str.maketrans("éèêëàâäîïôöûüç", "eeeeaaaiioouuc"))
+    qtbot.keyClicks(selector.search, plain)
+    shown = selector.visible_learner_names()
+    assert target in shown
+    assert 0 < len(shown) < len(everyone)
+    assert "sur" in selector.count_label.text()
+    selector.search.clear()
+    assert selector.visible_learner_names() == everyone
+
+
+def test_last_class_and_learner_are_remembered(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    settings_file = tmp_path / "settings.ini"
+    window = make_window(qtbot, demo_database, settings_file)
+    window.selector.class_combo.setCurrentIndex(2)
+    chosen_class = window.selector.class_combo.currentText()
+    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(3, 0))
+    chosen_learner = window.overview.title.text()
+    window.close()
+
+    again = make_window(qtbot, demo_database, settings_file)
+    assert again.selector.class_combo.currentText() == chosen_class
+    assert again.overview.title.text() == chosen_learner
