@@ -11,9 +11,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text
 
-from livret.services.database import Database, open_database  # noqa: E402
+from livret.services.database import Database, open_database
 
 PG_URL = os.environ.get("LIVRET_TEST_DATABASE_URL", "").strip()
 BACKENDS = [

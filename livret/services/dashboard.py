@@ -63,9 +63,9 @@ class DashboardService:
         index_of = {evaluation.id: index for index, evaluation in enumerate(evaluations)}
 
         results_by_criterion: dict[int, list[ResultInfo]] = defaultdict(list)
-        for evaluation_id, criterion_id, level, comment in result_rows:
-            results_by_criterion[criterion_id].append(
-                ResultInfo(index_of[evaluation_id], level, comment)
+        for row in result_rows:
+            results_by_criterion[row.criterion_id].append(
+                ResultInfo(index_of[row.evaluation_id], row.level, row.comment)
             )
         rows_by_cc: dict[int, list[CriterionRow]] = defaultdict(list)
         for criterion in criteria:

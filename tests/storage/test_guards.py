@@ -35,7 +35,8 @@ def _learner_with_bilan(connection: Connection, status: str) -> tuple[int, int]:
     for cc_id, level in zip(cc_ids, ["3", "4"], strict=True):
         connection.execute(
             text(
-                "INSERT INTO positioning (bilan_id, common_competency_id, level) VALUES (:b, :c, :v)"
+                "INSERT INTO positioning (bilan_id, common_competency_id, level) "
+                "VALUES (:b, :c, :v)"
             ),
             {"b": bilan_id, "c": cc_id, "v": level},
         )

@@ -20,6 +20,27 @@ from livret.storage.models import Base
 
 FIRST_REVISION = "0001"
 
+# A small livret written with the schema of the first revision.
+REVISION_1_ROWS = [
+    "INSERT INTO referentiel (id, code, title, version) VALUES (1, 'pmia', 'PMIA', '0.1')",
+    "INSERT INTO common_competency (id, referentiel_id, code, title, group_code, group_label, "
+    "position) VALUES (1, 1, 'CC1.1', 'Décoder l''organisation', 'CC1', 'Analyser', 1)",
+    "INSERT INTO specialty (id, referentiel_id, code, title, position) "
+    "VALUES (1, 1, 'PLP', 'Pilote', 1)",
+    "INSERT INTO competency (id, specialty_id, code, title, position) "
+    "VALUES (1, 1, 'CP03', 'Préparer', 1)",
+    "INSERT INTO criterion (id, code, competency_id, common_competency_id, text, position) "
+    "VALUES (1, 'PLP-CP03-04', 1, 1, 'Les matières d''œuvre sont conformes', 1)",
+    "INSERT INTO learner (id, ine, family_name, first_name) "
+    "VALUES (1, '1234567890A', 'Bénard', 'Zoé')",
+    "INSERT INTO evaluation (id, nature, eval_date, title, context) "
+    "VALUES (1, 'E', :d1, 'Bilan PFMP', '')",
+    "INSERT INTO result (id, evaluation_id, learner_id, criterion_id, level, comment) "
+    "VALUES (1, 1, 1, 1, '3', 'Très soigneux')",
+    "INSERT INTO bilan (id, learner_id, status, bilan_date, constats, conseils, version) "
+    "VALUES (1, 1, 'final', :d2, 'Bien', 'Persévérer', 1)",
+]
+
 
 def test_models_and_migrations_agree(db_url: str) -> None:
     database, _ = open_database(db_url, create=True)
@@ -37,55 +58,11 @@ def test_upgrade_from_first_revision_keeps_every_row(db_url: str) -> None:
     engine = make_engine(location, create=True)
     migrate.upgrade(engine, FIRST_REVISION)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO referentiel (id, code, title, version) VALUES (1, 'pmia', 'PMIA', '0.1')"
+        for statement in REVISION_1_ROWS:
+            dates = {"d1": dt.date(2026, 1, 15), "d2": dt.date(2026, 2, 1)}
+            connection.execute(
+                text(statement), {k: v for k, v in dates.items() if f":{k}" in statement}
             )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO common_competency (id, referentiel_id, code, title, group_code, group_label, position) "
-                "VALUES (1, 1, 'CC1.1', 'Décoder l''organisation', 'CC1', 'Analyser', 1)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO specialty (id, referentiel_id, code, title, position) VALUES (1, 1, 'PLP', 'Pilote', 1)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO competency (id, specialty_id, code, title, position) VALUES (1, 1, 'CP03', 'Préparer', 1)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO criterion (id, code, competency_id, common_competency_id, text, position) "
-                "VALUES (1, 'PLP-CP03-04', 1, 1, 'Les matières d''œuvre sont conformes', 1)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO learner (id, ine, family_name, first_name) VALUES (1, '1234567890A', 'Bénard', 'Zoé')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO evaluation (id, nature, eval_date, title, context) VALUES (1, 'E', :d, 'Bilan PFMP', '')"
-            ),
-            {"d": dt.date(2026, 1, 15)},
-        )
-        connection.execute(
-            text(
-                "INSERT INTO result (id, evaluation_id, learner_id, criterion_id, level, comment) VALUES (1, 1, 1, 1, '3', 'Très soigneux')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO bilan (id, learner_id, status, bilan_date, constats, conseils, version) VALUES (1, 1, 'final', :d, 'Bien', 'Persévérer', 1)"
-            ),
-            {"d": dt.date(2026, 2, 1)},
-        )
     engine.dispose()
 
     database, report = open_database(db_url)
