@@ -45,11 +45,12 @@ def open_demo_database() -> Database:
 def run_gui(db: str | None, *, demo: bool = False) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from livret.ui.application import configure_application
     from livret.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName("Livret")
-    app.setApplicationName("Livret")
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    configure_application(app)
     try:
         database = open_demo_database() if demo else open_database(db, create=True)[0]
     except LivretError as exc:

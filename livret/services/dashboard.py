@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Integer, bindparam, select
 
 from livret.domain.errors import NotFound
 from livret.domain.periods import boundaries, periods_of
@@ -36,49 +36,43 @@ class DashboardService:
         self._database = database
 
     def learner_dashboard(self, learner_id: int) -> LearnerDashboard:
-        with self._database.sessions() as session:
-            learner = _learner_info(session, learner_id)
-            common_competencies = _common_competencies(session)
-            criteria = _criteria_with_results(session, learner_id)
-            evaluation_rows = _evaluation_rows(session, learner_id)
-            result_rows = _result_rows(session, learner_id)
-            bilan_rows = _bilan_rows(session, learner_id)
-            positioning_rows = _positioning_rows(session, learner_id)
+        bind = {"learner_id": learner_id}
+        with self._database.engine.connect() as connection:
+            learner_row = connection.execute(_LEARNER_QUERY, bind).first()
+            if learner_row is None:
+                raise NotFound(f"Apprenant introuvable (n° {learner_id}).")
+            cc_rows = connection.execute(_COMMON_COMPETENCIES_QUERY).all()
+            criterion_rows = connection.execute(_CRITERIA_QUERY, bind).all()
+            evaluation_rows = connection.execute(_EVALUATIONS_QUERY, bind).all()
+            result_rows = connection.execute(_RESULTS_QUERY, bind).all()
+            bilan_rows = connection.execute(_BILANS_QUERY, bind).all()
+            positioning_rows = connection.execute(_POSITIONINGS_QUERY, bind).all()
+        learner = LearnerInfo(*learner_row)
+        common_competencies = [CommonCompetencyInfo(*row) for row in cc_rows]
+        criteria = [CriterionInfo(*row) for row in criterion_rows]
 
-        final_bilans = tuple(
-            BilanRef(row.id, row.status, row.bilan_date, row.author, row.version)
-            for row in bilan_rows
-            if row.status == "final"
-        )
-        draft = next(
-            (
-                BilanRef(row.id, row.status, row.bilan_date, row.author, row.version)
-                for row in bilan_rows
-                if row.status == "draft"
-            ),
-            None,
-        )
+        bilans = [BilanRef(*row) for row in bilan_rows]
+        final_bilans = tuple(bilan for bilan in bilans if bilan.status == "final")
+        draft = next((bilan for bilan in bilans if bilan.status == "draft"), None)
         period_boundaries = boundaries([bilan.bilan_date for bilan in final_bilans])
         evaluations = _evaluations(evaluation_rows, period_boundaries)
         index_of = {evaluation.id: index for index, evaluation in enumerate(evaluations)}
 
         results_by_criterion: dict[int, list[ResultInfo]] = defaultdict(list)
-        for row in result_rows:
-            results_by_criterion[row.criterion_id].append(
-                ResultInfo(index_of[row.evaluation_id], row.level, row.comment)
+        for evaluation_id, criterion_id, level, comment in result_rows:
+            results_by_criterion[criterion_id].append(
+                ResultInfo(index_of[evaluation_id], level, comment)
             )
         rows_by_cc: dict[int, list[CriterionRow]] = defaultdict(list)
         for criterion in criteria:
-            results = sorted(results_by_criterion[criterion.id], key=lambda r: r.evaluation_index)
             rows_by_cc[criterion.common_competency_id].append(
-                CriterionRow(criterion, tuple(results))
+                CriterionRow(criterion, tuple(results_by_criterion[criterion.id]))
             )
 
         final_dates = {bilan.id: bilan.bilan_date for bilan in final_bilans}
         previous_by_cc: dict[int, list[PositioningInfo]] = defaultdict(list)
         current_by_cc: dict[int, str] = {}
-        for row in positioning_rows:
-            bilan_id, cc_id, level = row.bilan_id, row.common_competency_id, row.level
+        for bilan_id, cc_id, level in positioning_rows:
             if bilan_id in final_dates:
                 previous_by_cc[cc_id].append(
                     PositioningInfo(bilan_id, final_dates[bilan_id], level)
@@ -106,160 +100,126 @@ class DashboardService:
         )
 
 
-def _learner_info(session: Session, learner_id: int) -> LearnerInfo:
-    """The learner with their most recent class (one query)."""
-    learner, enrolment, cls, year = (
-        models.Learner,
-        models.Enrolment,
-        models.SchoolClass,
-        models.SchoolYear,
+# Statements are built once; each call only binds the learner (no SQL construction per switch).
+_LEARNER = bindparam("learner_id", type_=Integer)
+_learner, _enrolment, _class, _year = (
+    models.Learner,
+    models.Enrolment,
+    models.SchoolClass,
+    models.SchoolYear,
+)
+_cc, _criterion, _competency, _specialty = (
+    models.CommonCompetency,
+    models.Criterion,
+    models.Competency,
+    models.Specialty,
+)
+_evaluation, _result, _user = models.Evaluation, models.Result, models.User
+_bilan, _positioning = models.Bilan, models.Positioning
+
+# The learner with their most recent class.
+_LEARNER_QUERY = (
+    select(
+        _learner.id,
+        _learner.ine,
+        _learner.family_name,
+        _learner.first_name,
+        _learner.birth_date,
+        _learner.left_on,
+        _specialty.code,
+        _class.id,
+        _class.code,
+        _class.label,
+        _year.label,
     )
-    row = session.execute(
-        select(
-            learner.id,
-            learner.ine,
-            learner.family_name,
-            learner.first_name,
-            learner.birth_date,
-            learner.left_on,
-            models.Specialty.code,
-            cls.id,
-            cls.code,
-            cls.label,
-            year.label,
-        )
-        .outerjoin(models.Specialty, models.Specialty.id == learner.specialty_id)
-        .outerjoin(enrolment, enrolment.learner_id == learner.id)
-        .outerjoin(cls, cls.id == enrolment.class_id)
-        .outerjoin(year, year.id == enrolment.school_year_id)
-        .where(learner.id == learner_id)
-        .order_by(year.start_date.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        raise NotFound(f"Apprenant introuvable (n° {learner_id}).")
-    return LearnerInfo(*row)
-
-
-def _common_competencies(session: Session) -> list[CommonCompetencyInfo]:
-    cc = models.CommonCompetency
-    rows = session.execute(
-        select(cc.id, cc.code, cc.title, cc.group_code, cc.group_label).order_by(
-            cc.referentiel_id, cc.position
-        )
+    .outerjoin(_specialty, _specialty.id == _learner.specialty_id)
+    .outerjoin(_enrolment, _enrolment.learner_id == _learner.id)
+    .outerjoin(_class, _class.id == _enrolment.class_id)
+    .outerjoin(_year, _year.id == _enrolment.school_year_id)
+    .where(_learner.id == _LEARNER)
+    .order_by(_year.start_date.desc())
+    .limit(1)
+)
+_COMMON_COMPETENCIES_QUERY = select(
+    _cc.id, _cc.code, _cc.title, _cc.group_code, _cc.group_label
+).order_by(_cc.referentiel_id, _cc.position)
+# The criteria this learner has results on, in référentiel order.
+_CRITERIA_QUERY = (
+    select(
+        _criterion.id,
+        _criterion.code,
+        _criterion.text,
+        _specialty.code,
+        _competency.code,
+        _competency.title,
+        _criterion.common_competency_id,
     )
-    return [CommonCompetencyInfo(*row) for row in rows]
-
-
-def _criteria_with_results(session: Session, learner_id: int) -> list[CriterionInfo]:
-    """The criteria this learner has results on, in référentiel order."""
-    criterion, competency, specialty = models.Criterion, models.Competency, models.Specialty
-    assessed = select(models.Result.criterion_id).where(models.Result.learner_id == learner_id)
-    rows = session.execute(
-        select(
-            criterion.id,
-            criterion.code,
-            criterion.text,
-            specialty.code,
-            competency.code,
-            competency.title,
-            criterion.common_competency_id,
-        )
-        .join(competency, competency.id == criterion.competency_id)
-        .join(specialty, specialty.id == competency.specialty_id)
-        .where(criterion.id.in_(assessed))
-        .order_by(specialty.position, competency.position, criterion.position)
+    .join(_competency, _competency.id == _criterion.competency_id)
+    .join(_specialty, _specialty.id == _competency.specialty_id)
+    .where(_criterion.id.in_(select(_result.criterion_id).where(_result.learner_id == _LEARNER)))
+    .order_by(_specialty.position, _competency.position, _criterion.position)
+)
+_EVALUATIONS_QUERY = (
+    select(
+        _evaluation.id,
+        _evaluation.nature,
+        _evaluation.eval_date,
+        _evaluation.title,
+        _evaluation.context,
+        _user.display_name,
+        _evaluation.company,
+        _evaluation.tutor,
+        _evaluation.pfmp_start,
+        _evaluation.pfmp_end,
     )
-    return [CriterionInfo(*row) for row in rows]
-
-
-def _evaluation_rows(session: Session, learner_id: int) -> list[Row[Any]]:
-    evaluation, user = models.Evaluation, models.User
-    assessed = select(models.Result.evaluation_id).where(models.Result.learner_id == learner_id)
-    return list(
-        session.execute(
-            select(
-                evaluation.id,
-                evaluation.nature,
-                evaluation.eval_date,
-                evaluation.title,
-                evaluation.context,
-                user.display_name,
-                evaluation.company,
-                evaluation.tutor,
-                evaluation.pfmp_start,
-                evaluation.pfmp_end,
-            )
-            .outerjoin(user, user.id == evaluation.author_id)
-            .where(evaluation.id.in_(assessed))
-            .order_by(evaluation.eval_date, evaluation.id)
-        )
-    )
+    .outerjoin(_user, _user.id == _evaluation.author_id)
+    .where(_evaluation.id.in_(select(_result.evaluation_id).where(_result.learner_id == _LEARNER)))
+    .order_by(_evaluation.eval_date, _evaluation.id)
+)
+# Chronological, so that rows need no sorting afterwards.
+_RESULTS_QUERY = (
+    select(_result.evaluation_id, _result.criterion_id, _result.level, _result.comment)
+    .join(_evaluation, _evaluation.id == _result.evaluation_id)
+    .where(_result.learner_id == _LEARNER)
+    .order_by(_evaluation.eval_date, _evaluation.id)
+)
+_BILANS_QUERY = (
+    select(_bilan.id, _bilan.status, _bilan.bilan_date, _user.display_name, _bilan.version)
+    .outerjoin(_user, _user.id == _bilan.author_id)
+    .where(_bilan.learner_id == _LEARNER)
+    .order_by(_bilan.bilan_date, _bilan.id)
+)
+_POSITIONINGS_QUERY = (
+    select(_positioning.bilan_id, _positioning.common_competency_id, _positioning.level)
+    .join(_bilan, _bilan.id == _positioning.bilan_id)
+    .where(_bilan.learner_id == _LEARNER)
+)
 
 
 def _evaluations(
-    rows: list[Row[Any]], period_boundaries: tuple[dt.date, ...]
+    rows: Sequence[Any], period_boundaries: tuple[dt.date, ...]
 ) -> tuple[EvaluationInfo, ...]:
     """Chronological evaluations with their short code (F1, F2, E1 …) and period."""
-    periods = periods_of([row.eval_date for row in rows], period_boundaries)
+    periods = periods_of([row[2] for row in rows], period_boundaries)
     numbers: dict[str, int] = defaultdict(int)
     evaluations = []
     for row, period in zip(rows, periods, strict=True):
-        numbers[row.nature] += 1
+        (id_, nature, date, title, context, author, company, tutor, pfmp_start, pfmp_end) = row
+        numbers[nature] += 1
         evaluations.append(
             EvaluationInfo(
-                id=row.id,
-                short_code=f"{row.nature}{numbers[row.nature]}",
-                nature=row.nature,
-                date=row.eval_date,
-                title=row.title,
-                context=row.context,
-                author=row.display_name,
-                company=row.company,
-                tutor=row.tutor,
-                pfmp_start=row.pfmp_start,
-                pfmp_end=row.pfmp_end,
+                id=id_,
+                short_code=f"{nature}{numbers[nature]}",
+                nature=nature,
+                date=date,
+                title=title,
+                context=context,
+                author=author,
+                company=company,
+                tutor=tutor,
+                pfmp_start=pfmp_start,
+                pfmp_end=pfmp_end,
                 period=period,
             )
         )
     return tuple(evaluations)
-
-
-def _result_rows(session: Session, learner_id: int) -> list[Row[Any]]:
-    result = models.Result
-    return list(
-        session.execute(
-            select(result.evaluation_id, result.criterion_id, result.level, result.comment).where(
-                result.learner_id == learner_id
-            )
-        )
-    )
-
-
-def _bilan_rows(session: Session, learner_id: int) -> list[Row[Any]]:
-    bilan, user = models.Bilan, aliased(models.User)
-    return list(
-        session.execute(
-            select(
-                bilan.id,
-                bilan.status,
-                bilan.bilan_date,
-                user.display_name.label("author"),
-                bilan.version,
-            )
-            .outerjoin(user, user.id == bilan.author_id)
-            .where(bilan.learner_id == learner_id)
-            .order_by(bilan.bilan_date, bilan.id)
-        )
-    )
-
-
-def _positioning_rows(session: Session, learner_id: int) -> list[Row[Any]]:
-    positioning, bilan = models.Positioning, models.Bilan
-    return list(
-        session.execute(
-            select(positioning.bilan_id, positioning.common_competency_id, positioning.level)
-            .join(bilan, bilan.id == positioning.bilan_id)
-            .where(bilan.learner_id == learner_id)
-        )
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def display_name(family_name: str, first_name: str) -> str:
@@ -116,8 +117,9 @@ class EvaluationInfo:
     """Index of the learner's period this evaluation falls in (0 = before the first final bilan)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ResultInfo:
+class ResultInfo(NamedTuple):
+    """One mark of a dashboard row (a NamedTuple: thousands are built per learner switch)."""
+
     evaluation_index: int
     """Index into LearnerDashboard.evaluations (chronological order)."""
     level: str

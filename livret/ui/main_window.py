@@ -19,6 +19,7 @@ from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.dto import LearnerDashboard
 from livret.ui.selectors import LearnerSelector
+from livret.ui.text import count
 
 SETTINGS_CLASS = "selection/class_id"
 SETTINGS_LEARNER = "selection/learner_id"
@@ -56,12 +57,15 @@ class LearnerOverview(QWidget):
             .replace("%1", learner.class_label or "—")
             .replace("%2", learner.school_year_label or "—"),
             self.tr("Spécialité : %1").replace("%1", learner.specialty_code or "non choisie"),
-            self.tr("%1 évaluations, %2 résultats")
-            .replace("%1", str(len(dashboard.evaluations)))
-            .replace("%2", str(dashboard.result_count)),
-            self.tr("%1 bilan(s) définitif(s)%2")
-            .replace("%1", str(len(dashboard.final_bilans)))
-            .replace("%2", self.tr(", un brouillon en cours") if dashboard.draft else ""),
+            count(len(dashboard.evaluations), self.tr("évaluation"))
+            + ", "
+            + count(dashboard.result_count, self.tr("résultat")),
+            count(
+                len(dashboard.final_bilans),
+                self.tr("bilan définitif"),
+                self.tr("bilans définitifs"),
+            )
+            + (self.tr(", un brouillon en cours") if dashboard.draft else ""),
         ]
         if learner.left_on:
             lines.append(self.tr("Sorti le %1").replace("%1", learner.left_on.strftime("%d/%m/%Y")))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from livret.services.catalog import CatalogService
 from livret.services.dto import ClassInfo, LearnerSummary, sort_key
+from livret.ui.text import count
 
 LEARNER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_KEY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -205,12 +206,12 @@ class LearnerSelector(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self._filter.rowCount(), self._model.rowCount()
-        text = (
-            self.tr("%n apprenant(s)", "", total)
-            if shown == total
-            else self.tr("%1 sur %2 apprenants").replace("%1", str(shown)).replace("%2", str(total))
-        )
-        self.count_label.setText(text.replace("%n", str(total)))
+        if shown == total:
+            self.count_label.setText(count(total, self.tr("apprenant")))
+        else:
+            self.count_label.setText(
+                self.tr("%1 sur %2 apprenants").replace("%1", str(shown)).replace("%2", str(total))
+            )
         self._update_buttons()
 
     def _update_buttons(self) -> None:

@@ -35,6 +35,7 @@ def test_choose_class_then_learner(qtbot: QtBot, demo_database: Database, tmp_pa
     names = selector.visible_learner_names()
     assert len(names) == int(selector.class_combo.currentText().rsplit("(", 1)[1].rstrip(")"))
     assert window.overview.title.text() == "Aucun apprenant choisi"
+    assert selector.count_label.text() == f"{len(names)} apprenants"
 
     with qtbot.waitSignal(selector.learner_changed) as changed:
         selector.learner_list.setCurrentIndex(selector.learner_list.model().index(0, 0))
