@@ -58,8 +58,9 @@ def open_database(
 ) -> tuple[Database, OpenReport]:
     """Open the database named by a --db value, creating and migrating it as allowed.
 
-    A SQLite file is backed up before any migration. A database from a newer Livret,
-    or one that Livret did not create, is refused with a French message.
+    A SQLite file is backed up before any migration. With upgrade=False an older
+    schema is left as it is (for `db check` and `db backup`). A database from a newer
+    Livret, or one that Livret did not create, is refused with a French message.
     """
     location = resolve(db)
     engine = make_engine(location, create=create)
@@ -79,33 +80,41 @@ def open_database(
         )
     backup: Path | None = None
     migrated_from: str | None = None
-    if not state.at_head:
-        if not upgrade:
-            engine.dispose()
-            raise DatabaseError(
-                f"La base « {location.display()} » doit être mise à jour (« livret db upgrade »)."
-            )
+    if not state.at_head and (upgrade or state.empty):
         if location.path is not None and not state.empty:
             backup = backup_sqlite(location.path, reason=f"avant-{migrate.head_revision()}")
         migrated_from = state.revision
         migrate.upgrade(engine)
     database = Database(location, engine, sessionmaker(engine, expire_on_commit=False))
-    if state.empty:
-        _seed_new_database(database)
-    return database, OpenReport(created=state.empty, migrated_from=migrated_from, backup=backup)
+    created = False
+    if state.empty or migrated_from is not None or state.at_head:
+        # Also completes a database whose first start was interrupted after the schema.
+        created = _seed_if_new(database)
+    return database, OpenReport(created=created, migrated_from=migrated_from, backup=backup)
 
 
-def _seed_new_database(database: Database) -> None:
-    """A new database gets the establishment row, the local teacher and the PMIA référentiel."""
-    referentiel = load_referentiel_file(bundled_referentiel_path("pmia"))
+def _seed_if_new(database: Database) -> bool:
+    """Give a database what every livret needs and it lacks; True when it had none of it.
+
+    The establishment row, a local teacher and the bundled PMIA référentiel, each
+    added only if its table is empty, all in one transaction.
+    """
     with database.transaction() as session:
-        session.execute(insert(models.Establishment).values(name=DEFAULT_ESTABLISHMENT))
-        session.execute(
-            insert(models.User).values(
-                login=_local_login(), display_name=_local_login(), role="enseignant"
+
+        def empty(model: type[models.Base]) -> bool:
+            return not session.scalar(select(func.count()).select_from(model))
+
+        missing = [m for m in (models.Establishment, models.User, models.Referentiel) if empty(m)]
+        if models.Establishment in missing:
+            session.execute(insert(models.Establishment).values(name=DEFAULT_ESTABLISHMENT))
+        if models.User in missing:
+            login = _local_login()
+            session.execute(
+                insert(models.User).values(login=login, display_name=login, role="enseignant")
             )
-        )
-        insert_referentiel(session, referentiel)
+        if models.Referentiel in missing:
+            insert_referentiel(session, load_referentiel_file(bundled_referentiel_path("pmia")))
+    return len(missing) == 3
 
 
 def _local_login() -> str:

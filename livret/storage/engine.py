@@ -66,6 +66,8 @@ def resolve(db: str | os.PathLike[str] | None) -> DatabaseLocation:
             if not url.database or url.database == ":memory:":
                 raise DatabaseError("Une base SQLite en mémoire ne peut pas être utilisée.")
             return _sqlite_location(Path(url.database))
+        if url.drivername == "postgres":  # the short scheme many hosts print
+            url = url.set(drivername="postgresql+psycopg")
         if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
             url = url.set(drivername="postgresql+psycopg")
         return DatabaseLocation(url=url, path=None)

@@ -145,3 +145,36 @@ def test_usage_errors_are_french(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "n'est pas un nombre entier" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_init_check_and_backup_on_each_backend(db_url: str, tmp_path: Path) -> None:
+    assert livret("db", "init", "--db", db_url).returncode == 0
+    check = livret("db", "check", "--db", db_url)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.splitlines()[0] == "ok"
+    assert "criterion" in check.stdout
+    out = tmp_path / "sauvegarde.dump"
+    backup = livret("db", "backup", "--db", db_url, "--out", str(out))
+    assert backup.returncode == 0, backup.stderr
+    assert out.stat().st_size > 10_000
+
+
+def test_check_and_backup_leave_an_old_schema_alone(tmp_path: Path) -> None:
+    from livret.storage import migrate
+    from livret.storage.engine import make_engine, resolve
+
+    db = tmp_path / "ancienne.sqlite"
+    engine = make_engine(resolve(str(db)), create=True)
+    migrate.upgrade(engine, "0001")
+    engine.dispose()
+    check = livret("db", "check", "--db", str(db))
+    assert check.returncode == 1
+    assert "schéma en révision 0001" in check.stdout
+    backup = livret("db", "backup", "--db", str(db), "--out", str(tmp_path))
+    assert backup.returncode == 0, backup.stderr
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    upgraded = livret("db", "upgrade", "--db", str(db))
+    assert upgraded.returncode == 0
+    assert "depuis la révision 0001" in upgraded.stdout
+    assert livret("db", "check", "--db", str(db)).stdout.splitlines()[0] == "ok"
