@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -12,16 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, cast, create_engine, func, select, text
+from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from livret.domain.errors import ValidationError
 from livret.services.database import Database, open_database
 from livret.services.demo import DemoReport, create_demo
 from livret.storage import models
+from tests.databases import BACKENDS, reset_postgresql
 
-PG_URL = os.environ.get("LIVRET_TEST_DATABASE_URL")
-BACKENDS = ["sqlite"] + ([pytest.param("postgresql", marks=pytest.mark.postgres)] if PG_URL else [])
 TODAY = dt.date(2026, 11, 27)
 DUMPED_TABLES = (
     "app_user",
@@ -38,16 +36,6 @@ DUMPED_TABLES = (
 NewDatabase = Callable[[], Database]
 
 
-def _reset_postgresql(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewDatabase]:
     """A factory of new, seeded databases (on PostgreSQL each call resets the schema)."""
@@ -55,11 +43,9 @@ def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[New
 
     def make() -> Database:
         if request.param == "postgresql":
-            assert PG_URL is not None
             for database in opened:
                 database.dispose()
-            _reset_postgresql(PG_URL)
-            database, _report = open_database(PG_URL, create=True)
+            database, _report = open_database(reset_postgresql(), create=True)
         else:
             database, _report = open_database(str(tmp_path / f"d{len(opened)}.sqlite"), create=True)
         opened.append(database)
