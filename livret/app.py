@@ -6,9 +6,12 @@ import sys
 from dataclasses import dataclass
 
 from livret.domain.errors import LivretError
+from livret.domain.roles import Actor
+from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database, open_database
+from livret.services.users import local_actor
 from livret.storage.engine import demo_database_path
 
 
@@ -17,15 +20,20 @@ class Services:
     """The use cases of one run, built once and passed to the windows."""
 
     database: Database
+    actor: Actor
     catalog: CatalogService
     dashboards: DashboardService
+    bilans: BilanService
 
 
 def build_services(database: Database) -> Services:
+    actor = local_actor(database)
     return Services(
         database=database,
+        actor=actor,
         catalog=CatalogService(database),
         dashboards=DashboardService(database),
+        bilans=BilanService(database, actor),
     )
 
 
@@ -59,7 +67,10 @@ def run_gui(db: str | None, *, demo: bool = False) -> int:
         return 1
     services = build_services(database)
     window = MainWindow(
-        services.catalog, services.dashboards, database_name=database.location.display()
+        services.catalog,
+        services.dashboards,
+        services.bilans,
+        database_name=database.location.display(),
     )
     window.show()
     try:

@@ -35,7 +35,11 @@ def main() -> int:
         services = build_services(database)
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(
-            services.catalog, services.dashboards, database_name="demo.sqlite", settings=settings
+            services.catalog,
+            services.dashboards,
+            services.bilans,
+            database_name="demo.sqlite",
+            settings=settings,
         )
         window.resize(1100, 700)
         window.show()

@@ -26,6 +26,17 @@ class CatalogService:
             )
             return tuple(SchoolYearInfo(*row) for row in rows)
 
+    def list_specialties(self) -> tuple[tuple[str, str], ...]:
+        """(code, title) of every specialty, référentiel order: the dashboard's filter."""
+        specialty = models.Specialty
+        with self._database.sessions() as session:
+            rows = session.execute(
+                select(specialty.code, specialty.title).order_by(
+                    specialty.referentiel_id, specialty.position
+                )
+            )
+            return tuple((code, title) for code, title in rows)
+
     def list_classes(self) -> tuple[ClassInfo, ...]:
         """Every class, the most recent school year first, then by code."""
         cls, year, enrolment = models.SchoolClass, models.SchoolYear, models.Enrolment

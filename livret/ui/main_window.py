@@ -4,72 +4,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget
 
 from livret import __version__
-from livret.domain.errors import LivretError
+from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
-from livret.services.dto import LearnerDashboard
+from livret.ui.dashboard.view import DashboardView
 from livret.ui.selectors import LearnerSelector
-from livret.ui.text import count
 
 SETTINGS_CLASS = "selection/class_id"
 SETTINGS_LEARNER = "selection/learner_id"
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_STATE = "window/state"
-
-
-class LearnerOverview(QWidget):
-    """Who is selected and what their livret holds (the full dashboard replaces it)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = QLabel()
-        self.title.setObjectName("learnerTitle")
-        self.title.setStyleSheet("font-size: 18pt; font-weight: bold;")
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.details)
-        layout.addStretch(1)
-        self.show_nothing()
-
-    def show_nothing(self) -> None:
-        self.title.setText(self.tr("Aucun apprenant choisi"))
-        self.details.setText(self.tr("Choisissez une classe puis un apprenant dans la liste."))
-
-    def show_dashboard(self, dashboard: LearnerDashboard) -> None:
-        learner = dashboard.learner
-        self.title.setText(learner.display_name)
-        lines = [
-            self.tr("INE : %1").replace("%1", learner.ine),
-            self.tr("Classe : %1 (%2)")
-            .replace("%1", learner.class_label or "—")
-            .replace("%2", learner.school_year_label or "—"),
-            self.tr("Spécialité : %1").replace("%1", learner.specialty_code or "non choisie"),
-            count(len(dashboard.evaluations), self.tr("évaluation"))
-            + ", "
-            + count(dashboard.result_count, self.tr("résultat")),
-            count(
-                len(dashboard.final_bilans),
-                self.tr("bilan définitif"),
-                self.tr("bilans définitifs"),
-            )
-            + (self.tr(", un brouillon en cours") if dashboard.draft else ""),
-        ]
-        if learner.left_on:
-            lines.append(self.tr("Sorti le %1").replace("%1", learner.left_on.strftime("%d/%m/%Y")))
-        self.details.setText("\n".join(lines))
 
 
 class MainWindow(QMainWindow):
@@ -79,12 +26,12 @@ class MainWindow(QMainWindow):
         self,
         catalog: CatalogService,
         dashboards: DashboardService,
+        bilans: BilanService,
         *,
         database_name: str,
         settings: QSettings | None = None,
     ) -> None:
         super().__init__()
-        self._dashboards = dashboards
         self._settings = settings or QSettings()
         self.setWindowTitle(self.tr("Livret — %1").replace("%1", database_name))
         self.resize(1200, 800)
@@ -95,8 +42,13 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.selector)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.overview = LearnerOverview()
-        self.setCentralWidget(self.overview)
+        self.dashboard = DashboardView(
+            dashboards, bilans, catalog.list_specialties(), self._settings
+        )
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.dashboard, self.tr("Tableau de bord"))
+        self.setCentralWidget(self.tabs)
         self._build_menus()
 
         self.selector.class_changed.connect(self._on_class_changed)
@@ -136,15 +88,10 @@ class MainWindow(QMainWindow):
 
     def _on_learner_changed(self, learner_id: int) -> None:
         if learner_id < 0:
-            self.overview.show_nothing()
+            self.dashboard.show_learner(None)
             return
         self._settings.setValue(SETTINGS_LEARNER, learner_id)
-        try:
-            dashboard = self._dashboards.learner_dashboard(learner_id)
-        except LivretError as exc:
-            QMessageBox.warning(self, self.tr("Livret"), exc.message)
-            return
-        self.overview.show_dashboard(dashboard)
+        self.dashboard.show_learner(learner_id)
 
     def _on_about(self) -> None:
         QMessageBox.about(

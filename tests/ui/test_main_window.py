@@ -16,7 +16,11 @@ def make_window(qtbot: QtBot, database: Database, settings_file: Path) -> MainWi
     services = build_services(database)
     settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
     window = MainWindow(
-        services.catalog, services.dashboards, database_name="démo", settings=settings
+        services.catalog,
+        services.dashboards,
+        services.bilans,
+        database_name="démo",
+        settings=settings,
     )
     qtbot.addWidget(window)
     with qtbot.waitActive(window):
@@ -34,27 +38,27 @@ def test_choose_class_then_learner(qtbot: QtBot, demo_database: Database, tmp_pa
     selector.class_combo.setCurrentIndex(1)
     names = selector.visible_learner_names()
     assert len(names) == int(selector.class_combo.currentText().rsplit("(", 1)[1].rstrip(")"))
-    assert window.overview.title.text() == "Aucun apprenant choisi"
+    assert window.dashboard.title.text() == "Aucun apprenant choisi"
     assert selector.count_label.text() == f"{len(names)} apprenants"
 
     with qtbot.waitSignal(selector.learner_changed) as changed:
         selector.learner_list.setCurrentIndex(selector.learner_list.model().index(0, 0))
     assert changed.args[0] > 0
-    assert window.overview.title.text() == names[0].removesuffix(" (sorti)")
-    assert "évaluations" in window.overview.details.text()
+    assert window.dashboard.title.text() == names[0].removesuffix(" (sorti)")
+    assert "évaluations" in window.dashboard.summary.text()
     assert not selector.previous_button.isEnabled()
 
     qtbot.mouseClick(selector.next_button, Qt.MouseButton.LeftButton)
-    assert window.overview.title.text() == names[1].removesuffix(" (sorti)")
+    assert window.dashboard.title.text() == names[1].removesuffix(" (sorti)")
     selector.learner_list.setFocus()
     qtbot.keyClick(selector.learner_list, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
-    assert window.overview.title.text() == names[2].removesuffix(" (sorti)")
+    assert window.dashboard.title.text() == names[2].removesuffix(" (sorti)")
     selector.search.setFocus()  # the shortcut works wherever the focus is in the window
     qtbot.keyClick(selector.search, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
-    assert window.overview.title.text() == names[1].removesuffix(" (sorti)")
+    assert window.dashboard.title.text() == names[1].removesuffix(" (sorti)")
     selector.learner_list.setFocus()
     qtbot.keyClick(selector.learner_list, Qt.Key.Key_Down)
-    assert window.overview.title.text() == names[2].removesuffix(" (sorti)")
+    assert window.dashboard.title.text() == names[2].removesuffix(" (sorti)")
 
 
 def test_search_ignores_accents_and_case(
@@ -84,9 +88,9 @@ def test_last_class_and_learner_are_remembered(
     window.selector.class_combo.setCurrentIndex(2)
     chosen_class = window.selector.class_combo.currentText()
     window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(3, 0))
-    chosen_learner = window.overview.title.text()
+    chosen_learner = window.dashboard.title.text()
     window.close()
 
     again = make_window(qtbot, demo_database, settings_file)
     assert again.selector.class_combo.currentText() == chosen_class
-    assert again.overview.title.text() == chosen_learner
+    assert again.dashboard.title.text() == chosen_learner

@@ -1,0 +1,1 @@
+"""The learner dashboard: model, delegate, header, view, detail window, level picker."""

@@ -1,0 +1,102 @@
+"""The evaluation detail window: all results of one evaluation for the learner, by CC."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtWidgets import (
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livret.domain.levels import style_of
+from livret.services.dto import LearnerDashboard
+from livret.ui.dashboard.model import evaluation_detail
+
+
+class EvaluationDetailWindow(QWidget):
+    """A non-modal window at the top of the screen; it stays until the user closes it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Tool)
+        self.setWindowTitle(self.tr("Détail de l'évaluation"))
+        self.setAccessibleName(self.tr("Détail de l'évaluation"))
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels([self.tr("Critère"), self.tr("Niveau"), self.tr("Commentaire")])
+        self.tree.setAccessibleName(self.tr("Résultats de l'évaluation"))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setWordWrap(True)
+        self.tree.setColumnWidth(0, 520)
+        self.tree.setColumnWidth(1, 170)
+        close = QPushButton(self.tr("Fermer"))
+        close.clicked.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        self.resize(960, 420)
+
+    def show_evaluation(self, dashboard: LearnerDashboard, evaluation_index: int) -> None:
+        """Fill with that evaluation's results for the learner, then show at the screen's top."""
+        evaluation = dashboard.evaluations[evaluation_index]
+        self.setWindowTitle(
+            self.tr("%1 — %2").replace("%1", evaluation.short_code).replace("%2", evaluation.title)
+        )
+        detail = evaluation_detail(evaluation).replace("\n", "<br>")
+        self.header.setText(f"<b>{dashboard.learner.display_name}</b><br>{detail}")
+        self.tree.clear()
+        for section in dashboard.sections:
+            lines = [
+                (row.criterion.label, result)
+                for row in section.rows
+                for result in row.results
+                if result.evaluation_index == evaluation_index
+            ]
+            if not lines:
+                continue
+            group = QTreeWidgetItem([section.common_competency.heading])
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            group.setFirstColumnSpanned(True)
+            self.tree.addTopLevelItem(group)
+            for label, result in lines:
+                style = style_of(result.level)
+                item = QTreeWidgetItem(
+                    [label, f"{style.symbol}  {style.label}", result.comment or ""]
+                )
+                item.setToolTip(0, label)
+                item.setBackground(1, QBrush(QColor(style.color)))
+                item.setForeground(1, QBrush(QColor(style.text_color)))
+                group.addChild(item)
+            group.setExpanded(True)
+        self._place_at_top()
+        self.show()
+        self.raise_()
+
+    def result_lines(self) -> list[tuple[str, str, str, str]]:
+        """(CC heading, criterion, level, comment) as shown: for tests and accessibility."""
+        lines = []
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            assert group is not None
+            for j in range(group.childCount()):
+                child = group.child(j)
+                assert child is not None
+                lines.append((group.text(0), child.text(0), child.text(1), child.text(2)))
+        return lines
+
+    def _place_at_top(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        self.move(area.left() + (area.width() - self.width()) // 2, area.top())

@@ -1,0 +1,372 @@
+"""The learner dashboard widget: toolbar (⇒⇐, CC ▾, ☰, BILAN INTERMÉDIAIRE) over the table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livret.domain.errors import LivretError
+from livret.domain.suggestion import METHOD_LABELS, SuggestionMethod, SuggestionSettings
+from livret.services.bilans import BilanService
+from livret.services.dashboard import DashboardService
+from livret.services.dto import LearnerDashboard
+from livret.ui.dashboard.delegate import MarkDelegate, RowHeader
+from livret.ui.dashboard.detail import EvaluationDetailWindow
+from livret.ui.dashboard.model import (
+    CELL_KIND_ROLE,
+    EVALUATION_INDEX_ROLE,
+    SECTION_ROLE,
+    CellKind,
+    DashboardModel,
+    RowKind,
+    ViewOptions,
+)
+from livret.ui.dashboard.picker import LevelPicker
+from livret.ui.text import count
+
+SETTINGS_CONDENSED = "dashboard/condensed"
+SETTINGS_NATURES = "dashboard/natures"
+SETTINGS_SPECIALTIES = "dashboard/hidden_specialties"
+SETTINGS_METHOD = "dashboard/suggestion_method"
+
+ROW_HEIGHTS = {RowKind.TITLE: 44, RowKind.CRITERION: 24, RowKind.BILANS: 28}
+LABEL_WIDTH = 470
+MIN_COLUMN_WIDTH = 28
+
+
+def show_error(parent: QWidget, message: str) -> None:
+    """Tell the user why an action failed (a seam tests can patch)."""
+    QMessageBox.warning(parent, parent.tr("Livret"), message)
+
+
+class DashboardView(QWidget):
+    """The chosen learner's livret, one section per common competency.
+
+    Signals:
+        learner_shown(int): a learner's dashboard is on screen (-1: nobody).
+        positioning_saved(int, int, str): learner id, CC id and level just stored.
+    """
+
+    learner_shown = Signal(int)
+    positioning_saved = Signal(int, int, str)
+
+    def __init__(
+        self,
+        dashboards: DashboardService,
+        bilans: BilanService,
+        specialties: Sequence[tuple[str, str]],
+        settings: QSettings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._dashboards = dashboards
+        self._bilans = bilans
+        self._settings = settings
+        self._specialties = [code for code, _ in specialties]
+        self._learner_id: int | None = None
+        self.detail_window: EvaluationDetailWindow | None = None
+        self.picker: LevelPicker | None = None
+
+        self.model = DashboardModel(self)
+        self.table = QTableView()
+        self.table.setAccessibleName(self.tr("Tableau de bord de l'apprenant"))
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(MarkDelegate(self.table))
+        self.row_header = RowHeader(self.table)
+        self.table.setVerticalHeader(self.row_header)
+        self.row_header.setFixedWidth(LABEL_WIDTH)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.table.setShowGrid(False)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.clicked.connect(self._on_cell_activated)
+        self.table.activated.connect(self._on_cell_activated)
+
+        self.title = QLabel(self.tr("Aucun apprenant choisi"))
+        self.title.setObjectName("learnerTitle")
+        title_font = QFont(self.title.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+
+        self._build_toolbar()
+        top = QHBoxLayout()
+        top.addWidget(self.condensed_button)
+        top.addWidget(self.jump_button)
+        top.addWidget(self.menu_button)
+        top.addStretch(1)
+        top.addWidget(self.bilan_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        self._restore_options()
+
+    # -- toolbar -----------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        self.condensed_action = QAction("⇒⇐", self)
+        self.condensed_action.setCheckable(True)
+        self.condensed_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.condensed_action.setToolTip(
+            self.tr("Vue condensée / vue étendue (Ctrl+D) : marques tassées à gauche, ou alignées")
+        )
+        self.condensed_action.toggled.connect(self._on_options_changed)
+        self.condensed_button = QToolButton()
+        self.condensed_button.setDefaultAction(self.condensed_action)
+        self.condensed_button.setAccessibleName(self.tr("Vue condensée"))
+
+        self.jump_menu = QMenu(self)
+        self.jump_button = QToolButton()
+        self.jump_button.setText("CC1.1 ▾")
+        self.jump_button.setToolTip(self.tr("Aller à une compétence commune"))
+        self.jump_button.setAccessibleName(self.tr("Aller à une compétence commune"))
+        self.jump_button.setMenu(self.jump_menu)
+        self.jump_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+
+        self.options_menu = QMenu(self)
+        self.options_menu.addAction(self.condensed_action)
+        self.condensed_action.setText(self.tr("Vue condensée ⇒⇐"))
+        self.options_menu.addSection(self.tr("Spécialités"))
+        self.specialty_actions: dict[str, QAction] = {}
+        for code in self._specialties:
+            action = self._check_action(code, self._on_options_changed)
+            self.options_menu.addAction(action)
+            self.specialty_actions[code] = action
+        self.options_menu.addSection(self.tr("Nature des évaluations"))
+        self.nature_actions = {
+            "F": self._check_action(self.tr("F — Formative"), self._on_options_changed),
+            "E": self._check_action(self.tr("E — Entreprise"), self._on_options_changed),
+        }
+        for action in self.nature_actions.values():
+            self.options_menu.addAction(action)
+        self.options_menu.addSection(self.tr("Suggestion du positionnement"))
+        self.method_group = QActionGroup(self)
+        self.method_actions: dict[SuggestionMethod, QAction] = {}
+        for method, label in METHOD_LABELS.items():
+            action = QAction(label.replace("N ", "3 "), self.method_group)
+            action.setCheckable(True)
+            action.triggered.connect(self._on_method_changed)
+            self.options_menu.addAction(action)
+            self.method_actions[method] = action
+        self.menu_button = QToolButton()
+        self.menu_button.setText("☰")
+        self.menu_button.setToolTip(self.tr("Options d'affichage"))
+        self.menu_button.setAccessibleName(self.tr("Options d'affichage"))
+        self.menu_button.setMenu(self.options_menu)
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+
+        self.bilan_button = QPushButton(self.tr("BILAN INTERMÉDIAIRE"))
+        self.bilan_button.setEnabled(False)
+        self.bilan_button.setToolTip(
+            self.tr(
+                "L'éditeur de bilan intermédiaire arrive dans une prochaine version : "
+                "les positionnements choisis ici sont déjà enregistrés dans le brouillon."
+            )
+        )
+
+    def _check_action(self, text: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setCheckable(True)
+        action.setChecked(True)
+        action.toggled.connect(slot)
+        return action
+
+    def _restore_options(self) -> None:
+        widgets = [self.condensed_action, *self.specialty_actions.values()]
+        widgets += list(self.nature_actions.values())
+        for action in widgets:
+            action.blockSignals(True)
+        self.condensed_action.setChecked(_as_bool(self._settings.value(SETTINGS_CONDENSED)))
+        natures = str(self._settings.value(SETTINGS_NATURES, "FE") or "FE")
+        for code, action in self.nature_actions.items():
+            action.setChecked(code in natures)
+        hidden = str(self._settings.value(SETTINGS_SPECIALTIES, "") or "").split(",")
+        for code, action in self.specialty_actions.items():
+            action.setChecked(code not in hidden)
+        for action in widgets:
+            action.blockSignals(False)
+        method = str(self._settings.value(SETTINGS_METHOD, SuggestionMethod.DECAYING.value))
+        chosen = next(
+            (m for m in self.method_actions if m.value == method), SuggestionMethod.DECAYING
+        )
+        self.method_actions[chosen].setChecked(True)
+        self.model.set_dashboard(None, self.view_options(), self.suggestion_settings())
+
+    # -- public ------------------------------------------------------------------------
+
+    def view_options(self) -> ViewOptions:
+        specialties = frozenset(c for c, a in self.specialty_actions.items() if a.isChecked())
+        natures = frozenset(c for c, a in self.nature_actions.items() if a.isChecked())
+        return ViewOptions(
+            condensed=self.condensed_action.isChecked(),
+            specialties=None if len(specialties) == len(self.specialty_actions) else specialties,
+            natures=natures,
+        )
+
+    def suggestion_settings(self) -> SuggestionSettings:
+        method = next(
+            (m for m, a in self.method_actions.items() if a.isChecked()), SuggestionMethod.DECAYING
+        )
+        return SuggestionSettings(method)
+
+    def show_learner(self, learner_id: int | None) -> None:
+        """Read the learner's dashboard (one service call) and show it."""
+        self._learner_id = learner_id
+        if learner_id is None:
+            self._show(None)
+            self.learner_shown.emit(-1)
+            return
+        try:
+            dashboard = self._dashboards.learner_dashboard(learner_id)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return
+        self._show(dashboard)
+        self.learner_shown.emit(learner_id)
+
+    def set_condensed(self, condensed: bool) -> None:
+        self.condensed_action.setChecked(condensed)
+
+    def jump_to(self, section: int) -> None:
+        """Scroll so that a CC's title is at the top."""
+        index = self.model.index(self.model.title_row(section), 0)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+        self.jump_button.setText(f"{self.model.section(section).common_competency.code} ▾")
+
+    def open_detail(self, evaluation_index: int) -> EvaluationDetailWindow:
+        dashboard = self.model.dashboard
+        assert dashboard is not None
+        if self.detail_window is None:
+            self.detail_window = EvaluationDetailWindow(self)
+        self.detail_window.show_evaluation(dashboard, evaluation_index)
+        return self.detail_window
+
+    def open_picker(self, section: int) -> LevelPicker:
+        cc = self.model.section(section).common_competency
+        picker = LevelPicker(
+            cc.heading, self.model.current_level(section), self.model.suggestion(section), self
+        )
+        picker.level_chosen.connect(lambda level: self._save_positioning(section, level))
+        index = self.model.current_cell(section)
+        rect = self.table.visualRect(index)
+        picker.move(self.table.viewport().mapToGlobal(rect.bottomLeft()))
+        self.picker = picker
+        picker.show()
+        return picker
+
+    # -- slots -------------------------------------------------------------------------
+
+    def _show(self, dashboard: LearnerDashboard | None) -> None:
+        self.model.set_dashboard(dashboard, self.view_options(), self.suggestion_settings())
+        self._apply_sizes()
+        self._fill_jump_menu(dashboard)
+        if dashboard is None:
+            self.title.setText(self.tr("Aucun apprenant choisi"))
+            self.summary.setText(self.tr("Choisissez une classe puis un apprenant."))
+            return
+        learner = dashboard.learner
+        self.title.setText(learner.display_name)
+        parts = [
+            f"{learner.class_label or '—'} ({learner.school_year_label or '—'})",
+            f"INE {learner.ine}",
+            count(len(dashboard.evaluations), self.tr("évaluation")),
+            count(len(dashboard.final_bilans), self.tr("bilan définitif"), "bilans définitifs"),
+        ]
+        if dashboard.final_bilans:
+            last = dashboard.final_bilans[-1].bilan_date.strftime("%d/%m/%Y")
+            parts.append(self.tr("période en cours depuis le %1").replace("%1", last))
+        if dashboard.draft is not None:
+            parts.append(self.tr("brouillon de bilan en cours"))
+        if learner.left_on is not None:
+            parts.append(self.tr("sorti le %1").replace("%1", learner.left_on.strftime("%d/%m/%Y")))
+        self.summary.setText(" · ".join(parts))
+
+    def _apply_sizes(self) -> None:
+        """Row heights by kind, spans over title rows, column widths from the codes."""
+        self.table.clearSpans()
+        header = self.row_header
+        columns = self.model.columnCount()
+        for row in range(self.model.rowCount()):
+            kind = self.model.row_kind(row)
+            header.resizeSection(row, ROW_HEIGHTS[kind])
+            if kind is RowKind.TITLE and columns > 1:
+                self.table.setSpan(row, 0, 1, columns)
+        metrics = self.table.horizontalHeader().fontMetrics()
+        widest = max(
+            (
+                metrics.horizontalAdvance(str(self.model.headerData(c, Qt.Orientation.Horizontal)))
+                for c in range(columns)
+            ),
+            default=0,
+        )
+        self.table.horizontalHeader().setDefaultSectionSize(max(MIN_COLUMN_WIDTH, widest + 10))
+
+    def _fill_jump_menu(self, dashboard: LearnerDashboard | None) -> None:
+        self.jump_menu.clear()
+        self.jump_button.setText("CC1.1 ▾")
+        if dashboard is None:
+            return
+        for number, section in enumerate(dashboard.sections):
+            action = self.jump_menu.addAction(section.common_competency.heading)
+            action.triggered.connect(lambda _=False, n=number: self.jump_to(n))
+        self.jump_button.setText(f"{dashboard.sections[0].common_competency.code} ▾")
+
+    def _on_options_changed(self) -> None:
+        options = self.view_options()
+        self._settings.setValue(SETTINGS_CONDENSED, options.condensed)
+        self._settings.setValue(SETTINGS_NATURES, "".join(sorted(options.natures)))
+        hidden = [c for c, a in self.specialty_actions.items() if not a.isChecked()]
+        self._settings.setValue(SETTINGS_SPECIALTIES, ",".join(hidden))
+        self.model.set_options(options)
+        self._apply_sizes()
+
+    def _on_method_changed(self) -> None:
+        settings = self.suggestion_settings()
+        self._settings.setValue(SETTINGS_METHOD, settings.method.value)
+        self.model.set_suggestion_settings(settings)
+
+    def _on_cell_activated(self, index: QModelIndex) -> None:
+        kind = index.data(CELL_KIND_ROLE)
+        if kind == CellKind.MARK:
+            self.open_detail(int(index.data(EVALUATION_INDEX_ROLE)))
+        elif kind == CellKind.CURRENT:
+            self.open_picker(int(index.data(SECTION_ROLE)))
+
+    def _save_positioning(self, section: int, level: str) -> None:
+        dashboard = self.model.dashboard
+        if dashboard is None:
+            return
+        cc = self.model.section(section).common_competency
+        try:
+            saved = self._bilans.set_positioning(dashboard.learner.id, cc.id, level)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return
+        self.model.set_current_level(section, saved.level)
+        self.positioning_saved.emit(dashboard.learner.id, cc.id, saved.level)
+
+
+def _as_bool(value: object) -> bool:
+    return str(value).lower() in ("true", "1")
