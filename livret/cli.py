@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -96,6 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("livret : interrompu.", file=sys.stderr)
         return 130
+    except Exception as exc:  # last resort: one French line, the detail on demand
+        if os.environ.get("LIVRET_DEBUG"):
+            raise
+        print(
+            f"livret : erreur inattendue : {exc.__class__.__name__}: {exc} "
+            "(LIVRET_DEBUG=1 pour le détail)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _gui(db: str | None, *, demo: bool) -> int:

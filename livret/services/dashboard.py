@@ -37,7 +37,7 @@ class DashboardService:
 
     def learner_dashboard(self, learner_id: int) -> LearnerDashboard:
         bind = {"learner_id": learner_id}
-        with self._database.engine.connect() as connection:
+        with self._database.snapshot() as connection:
             learner_row = connection.execute(_LEARNER_QUERY, bind).first()
             if learner_row is None:
                 raise NotFound(f"Apprenant introuvable (n° {learner_id}).")

@@ -11,9 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, Engine, func, insert, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from livret.domain.errors import DatabaseError
@@ -40,6 +39,19 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only connection whose queries all see the same state of the data.
+
+        SQLite reads inside one BEGIN (see storage.engine); PostgreSQL needs
+        REPEATABLE READ, as READ COMMITTED gives each statement its own snapshot.
+        """
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -65,16 +77,21 @@ def open_database(
     location = resolve(db)
     engine = make_engine(location, create=create)
     try:
-        with engine.connect() as connection:
-            state = migrate.inspect_schema(connection)
+        return _open(location, engine, create=create, upgrade=upgrade)
     except DatabaseError:
         engine.dispose()
         raise
-    except (OperationalError, SQLAlchemyDatabaseError, DBAPIError) as exc:
+    except SQLAlchemyError as exc:
         engine.dispose()
         raise describe_connection_error(location, exc) from None
+
+
+def _open(
+    location: DatabaseLocation, engine: Engine, *, create: bool, upgrade: bool
+) -> tuple[Database, OpenReport]:
+    with engine.connect() as connection:
+        state = migrate.inspect_schema(connection)
     if state.empty and not create:
-        engine.dispose()
         raise DatabaseError(
             f"La base « {location.display()} » est vide (créez-la avec « livret db init »)."
         )
@@ -134,6 +151,13 @@ class CheckReport:
 
 def check_database(database: Database) -> CheckReport:
     """Integrity, foreign keys, schema revision, final-bilan guards, and row counts per table."""
+    try:
+        return _check(database)
+    except SQLAlchemyError as exc:
+        raise describe_connection_error(database.location, exc) from None
+
+
+def _check(database: Database) -> CheckReport:
     problems: list[str] = []
     with database.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
@@ -147,9 +171,11 @@ def check_database(database: Database) -> CheckReport:
         if revision != migrate.head_revision():
             problems.append(f"schéma en révision {revision}, attendu {migrate.head_revision()}")
         problems.extend(f"protection absente : {name}" for name in guards.missing(connection))
+        present = set(inspect(connection).get_table_names())
         counts = tuple(
             (table.name, int(connection.scalar(select(func.count()).select_from(table)) or 0))
             for table in models.Base.metadata.sorted_tables
+            if table.name in present
         )
     return CheckReport(ok=not problems, problems=tuple(problems), revision=revision, counts=counts)
 
@@ -163,16 +189,24 @@ def backup_database(database: Database, destination: Path | None = None) -> Path
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise DatabaseError("pg_dump est introuvable : installez les outils clients PostgreSQL.")
-    url = database.location.url.set(drivername="postgresql")
     if destination.is_dir():
         destination = destination / "livret.dump"
+    if destination.exists():
+        raise DatabaseError(f"« {destination} » existe déjà : la sauvegarde ne l'écrase pas.")
+    url = database.location.url
+    environment = dict(os.environ)
+    if url.password:
+        environment["PGPASSWORD"] = str(url.password)  # not on the command line: ps shows it
+    address = url.set(drivername="postgresql", password=None).render_as_string(False)
     completed = subprocess.run(
-        [pg_dump, "--format=custom", f"--file={destination}", url.render_as_string(False)],
+        [pg_dump, "--format=custom", f"--file={destination}", address],
         capture_output=True,
         text=True,
         check=False,
+        env=environment,
     )
     if completed.returncode != 0:
+        destination.unlink(missing_ok=True)
         message = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ""
         raise DatabaseError(f"pg_dump a échoué : {message}")
     return destination

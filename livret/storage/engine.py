@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -113,15 +113,25 @@ def create_sqlite_file(path: Path) -> None:
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The sqlite3 module's own transaction handling commits DDL behind our back and
+    # never begins before a SELECT; SQLAlchemy emits BEGIN itself (see _begin_sqlite),
+    # so that a migration is atomic and a multi-query read sees one snapshot.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
+        # INSERT OR REPLACE must fire the delete guards of final bilans.
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         # Marks and bilans are precious: survive a power cut, not only a crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=5000")
     finally:
         cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(location: DatabaseLocation, *, create: bool = False) -> Engine:
@@ -148,6 +158,7 @@ def make_engine(location: DatabaseLocation, *, create: bool = False) -> Engine:
         ) from None
     if location.is_sqlite:
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "begin", _begin_sqlite)
     return engine
 
 
@@ -158,6 +169,11 @@ def describe_connection_error(location: DatabaseLocation, exc: BaseException) ->
     if location.is_sqlite:
         if isinstance(original, sqlite3.DatabaseError) and "not a database" in detail:
             return DatabaseError(f"« {location.display()} » n'est pas une base de données Livret.")
+        if "locked" in detail or "busy" in detail:
+            return DatabaseError(
+                f"La base « {location.display()} » est occupée par un autre programme : "
+                "réessayez dans un instant."
+            )
         return DatabaseError(f"Impossible d'ouvrir la base « {location.display()} » : {detail}.")
     return DatabaseError(
         f"Impossible de joindre le serveur de base de données « {location.display()} » : {detail}."

@@ -14,6 +14,8 @@ from sqlalchemy import Connection, Engine, inspect, text
 from livret.domain.errors import DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Our own name, so that another application's Alembic database is not taken for ours.
+VERSION_TABLE = "livret_schema_version"
 
 
 def alembic_config() -> Config:
@@ -50,12 +52,12 @@ def inspect_schema(connection: Connection) -> SchemaState:
     tables = set(inspect(connection).get_table_names())
     if not tables:
         return SchemaState(revision=None, empty=True)
-    if "alembic_version" not in tables:
+    if VERSION_TABLE not in tables:
         raise DatabaseError(
             "Cette base de données n'a pas été créée par Livret (aucune version de schéma) : "
             "elle n'est pas ouverte, pour ne rien abîmer."
         )
-    revisions = list(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    revisions = list(connection.scalars(text(f"SELECT version_num FROM {VERSION_TABLE}")))
     if len(revisions) != 1:
         raise DatabaseError("Version de schéma illisible dans cette base de données.")
     revision = revisions[0]
@@ -68,29 +70,36 @@ def inspect_schema(connection: Connection) -> SchemaState:
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
-    """Run the migrations up to target on one connection, foreign keys off, then verify them."""
+    """Run the migrations up to target in one transaction, then verify foreign keys.
+
+    On SQLite, foreign keys are off meanwhile (batch migrations rebuild tables); the
+    pragma only works outside a transaction, hence on the raw connection before BEGIN.
+    Any failure rolls back every step: the database stays at its former revision.
+    """
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.dbapi_connection
         if sqlite:
-            # Batch migrations rebuild tables; FK enforcement must be off meanwhile
-            # (this pragma is ignored inside a transaction, hence before begin()).
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
         try:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, target)
-            connection.commit()
-            if sqlite:
-                problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if problems:
-                    raise DatabaseError(
-                        f"Migration interrompue : {len(problems)} référence(s) invalide(s) "
-                        "dans la base."
-                    )
+            with connection.begin():
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                command.upgrade(config, target)
+                if sqlite:
+                    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise DatabaseError(
+                            f"Migration annulée : {len(problems)} référence(s) invalide(s) "
+                            "dans la base ; rien n'a été modifié."
+                        )
         finally:
             if sqlite:
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()

@@ -99,7 +99,7 @@ def test_demo_create_then_final_bilans_are_protected(tmp_path: Path) -> None:
     assert shell.returncode != 0
     assert "Bilan définitif" in shell.stderr
     again = livret("demo", "create", "--db", str(db), "--learners", "5")
-    assert_one_line_french_error(again, "")
+    assert_one_line_french_error(again, "contient déjà des apprenants")
 
 
 def _closed_port() -> int:
@@ -173,8 +173,31 @@ def test_check_and_backup_leave_an_old_schema_alone(tmp_path: Path) -> None:
     backup = livret("db", "backup", "--db", str(db), "--out", str(tmp_path))
     assert backup.returncode == 0, backup.stderr
     with sqlite3.connect(db) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert connection.execute("SELECT version_num FROM livret_schema_version").fetchone() == (
+            "0001",
+        )
     upgraded = livret("db", "upgrade", "--db", str(db))
     assert upgraded.returncode == 0
     assert "depuis la révision 0001" in upgraded.stdout
     assert livret("db", "check", "--db", str(db)).stdout.splitlines()[0] == "ok"
+
+
+def test_locked_database_gives_one_french_line(tmp_path: Path) -> None:
+    from livret.storage import migrate
+    from livret.storage.engine import make_engine, resolve
+
+    db = tmp_path / "occupee.sqlite"
+    engine = make_engine(resolve(str(db)), create=True)
+    migrate.upgrade(engine, "0001")
+    engine.dispose()
+    other_program = sqlite3.connect(db, isolation_level=None)
+    try:
+        other_program.execute("BEGIN IMMEDIATE")  # holds the write lock
+        result = livret("db", "upgrade", "--db", str(db))
+    finally:
+        other_program.close()
+    assert_one_line_french_error(result, "occupée par un autre programme")
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT version_num FROM livret_schema_version").fetchone() == (
+            "0001",
+        )

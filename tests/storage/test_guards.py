@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from livret.services.database import Database
-from livret.storage.guards import is_final_bilan_refusal
+from livret.services.database import Database, open_database
+from livret.storage.guards import FINALIZE_ACTION, UNLOCK_ACTION, is_final_bilan_refusal
+from tests.databases import PG_URL, reset_postgresql
 
 
 def _learner_with_bilan(connection: Connection, status: str) -> tuple[int, int]:
@@ -50,6 +52,7 @@ REFUSED_STATEMENTS = [
     "UPDATE bilan SET conseils = 'x' WHERE status = 'final'",
     "UPDATE bilan SET bilan_date = '2020-01-01' WHERE status = 'final'",
     "UPDATE bilan SET status = 'draft', constats = 'x' WHERE status = 'final'",
+    "UPDATE bilan SET status = 'draft' WHERE status = 'final'",
     "UPDATE bilan SET author_id = NULL, finalized_at = NULL WHERE status = 'final'",
     "DELETE FROM bilan WHERE status = 'final'",
     "UPDATE positioning SET level = '1'",
@@ -80,14 +83,39 @@ def test_raw_sql_cannot_change_a_final_bilan(database: Database, statement: str)
     assert levels == ["3", "4"]
 
 
+def _audit(connection: Connection, action: str, bilan_id: int) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO audit_event (actor, action, entity, entity_id, details) "
+            "VALUES ('Mme Diallo', :a, 'bilan', :b, 'test')"
+        ),
+        {"a": action, "b": bilan_id},
+    )
+
+
+UNLOCK = "UPDATE bilan SET status = 'draft', version = version + 1 WHERE id = :b"
+
+
+def test_unlock_without_its_audit_event_is_refused(database: Database) -> None:
+    with database.engine.begin() as connection:
+        _, bilan_id = _learner_with_bilan(connection, "final")
+    with pytest.raises(DBAPIError) as refused, database.engine.begin() as connection:
+        connection.execute(text(UNLOCK), {"b": bilan_id})
+    assert is_final_bilan_refusal(refused.value)
+    # An unlock recorded before the last finalization does not count either.
+    with database.engine.begin() as connection:
+        _audit(connection, UNLOCK_ACTION, bilan_id)
+        _audit(connection, FINALIZE_ACTION, bilan_id)
+    with pytest.raises(DBAPIError), database.engine.begin() as connection:
+        connection.execute(text(UNLOCK), {"b": bilan_id})
+
+
 def test_unlock_only_changes_status_and_version(database: Database) -> None:
     with database.engine.begin() as connection:
         _, bilan_id = _learner_with_bilan(connection, "final")
     with database.engine.begin() as connection:
-        connection.execute(
-            text("UPDATE bilan SET status = 'draft', version = version + 1 WHERE id = :b"),
-            {"b": bilan_id},
-        )
+        _audit(connection, UNLOCK_ACTION, bilan_id)
+        connection.execute(text(UNLOCK), {"b": bilan_id})
     with database.engine.begin() as connection:
         # Back to draft: everything is editable again.
         connection.execute(
@@ -119,3 +147,52 @@ def test_drafts_stay_editable_and_one_draft_per_learner(database: Database) -> N
         )
         count = connection.execute(text("SELECT COUNT(*) FROM bilan")).scalar_one()
     assert count == 2
+
+
+def test_insert_or_replace_cannot_swap_a_final_bilan(tmp_path: Path) -> None:
+    """SQLite only: INSERT OR REPLACE deletes the old row first; the guards still fire."""
+    database, _ = open_database(str(tmp_path / "livret.sqlite"), create=True)
+    try:
+        with database.engine.begin() as connection:
+            learner_id, bilan_id = _learner_with_bilan(connection, "final")
+        for statement in (
+            "INSERT OR REPLACE INTO bilan (id, learner_id, status, bilan_date, constats) "
+            "VALUES (:b, :l, 'final', '2026-03-20', 'FALSIFIÉ')",
+            "REPLACE INTO positioning (bilan_id, common_competency_id, level) "
+            "SELECT :b, common_competency_id, '1' FROM positioning",
+        ):
+            with pytest.raises(DBAPIError) as refused, database.engine.begin() as connection:
+                connection.execute(text(statement), {"b": bilan_id, "l": learner_id})
+            assert is_final_bilan_refusal(refused.value)
+        with database.engine.connect() as connection:
+            constats = connection.execute(text("SELECT constats FROM bilan")).scalar_one()
+            levels = connection.execute(text("SELECT level FROM positioning ORDER BY id"))
+            assert (constats, levels.scalars().all()) == ("Bon trimestre", ["3", "4"])
+    finally:
+        database.dispose()
+
+
+if PG_URL:  # collected only when CI (or you) names a PostgreSQL server
+
+    def test_truncate_cannot_remove_final_bilans() -> None:
+        database, _ = open_database(reset_postgresql(), create=True)
+        try:
+            with database.engine.begin() as connection:
+                _learner_with_bilan(connection, "final")
+            for statement in (
+                "TRUNCATE positioning",
+                "TRUNCATE bilan CASCADE",
+                "TRUNCATE learner CASCADE",
+            ):
+                with pytest.raises(DBAPIError) as refused, database.engine.begin() as connection:
+                    connection.execute(text(statement))
+                assert is_final_bilan_refusal(refused.value)
+            with database.engine.connect() as connection:
+                count = connection.execute(text("SELECT COUNT(*) FROM positioning")).scalar_one()
+            assert count == 2
+        finally:
+            database.dispose()
+
+    test_truncate_cannot_remove_final_bilans = pytest.mark.postgres(
+        test_truncate_cannot_remove_final_bilans
+    )

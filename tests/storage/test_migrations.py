@@ -15,7 +15,9 @@ from sqlalchemy.exc import DBAPIError
 from livret.domain.errors import DatabaseError
 from livret.services.database import open_database
 from livret.storage import migrate
+from livret.storage.backup import backups_dir
 from livret.storage.engine import make_engine, resolve
+from livret.storage.guards import is_final_bilan_refusal
 from livret.storage.models import Base
 
 FIRST_REVISION = "0001"
@@ -46,7 +48,9 @@ def test_models_and_migrations_agree(db_url: str) -> None:
     database, _ = open_database(db_url, create=True)
     try:
         with database.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "version_table": migrate.VERSION_TABLE}
+            )
             differences = compare_metadata(context, Base.metadata)
     finally:
         database.dispose()
@@ -86,15 +90,16 @@ def test_upgrade_from_first_revision_keeps_every_row(db_url: str) -> None:
                 == "Les matières d'œuvre sont conformes"
             )
         # The bilan that was final before the upgrade is protected after it.
-        with pytest.raises(DBAPIError), database.engine.begin() as connection:
+        with pytest.raises(DBAPIError) as refused, database.engine.begin() as connection:
             connection.execute(text("UPDATE bilan SET constats = 'x'"))
+        assert is_final_bilan_refusal(refused.value)
     finally:
         database.dispose()
     if location.path is not None:
-        backups = list((location.path.parent / "sauvegardes").glob("*.sqlite"))
+        backups = list(backups_dir(location.path).glob("*.sqlite"))
         assert len(backups) == 1
         with sqlite3.connect(backups[0]) as copy:
-            assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            assert copy.execute("SELECT version_num FROM livret_schema_version").fetchone() == (
                 FIRST_REVISION,
             )
             assert copy.execute("SELECT comment FROM result").fetchone() == ("Très soigneux",)
@@ -103,7 +108,7 @@ def test_upgrade_from_first_revision_keeps_every_row(db_url: str) -> None:
 def test_newer_revision_is_refused_clearly(db_url: str) -> None:
     database, _ = open_database(db_url, create=True)
     with database.engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+        connection.execute(text("UPDATE livret_schema_version SET version_num = '9999_future'"))
     database.dispose()
     with pytest.raises(DatabaseError, match="version plus récente de Livret"):
         open_database(db_url)
@@ -136,3 +141,60 @@ def test_new_database_is_private_and_seeded(tmp_path: Path) -> None:
     finally:
         database.dispose()
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_failed_migration_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "livret.sqlite"
+    engine = make_engine(resolve(str(path)), create=True)
+    migrate.upgrade(engine, FIRST_REVISION)
+    engine.dispose()
+
+    def broken_install(connection: object, columns: object) -> None:
+        from sqlalchemy import text as sql
+
+        assert hasattr(connection, "execute")
+        connection.execute(
+            sql("CREATE TRIGGER half_done AFTER INSERT ON learner BEGIN SELECT 1; END")
+        )
+        raise RuntimeError("coupure au milieu de la migration")
+
+    monkeypatch.setattr("livret.storage.guards.install", broken_install)
+    with pytest.raises(RuntimeError):
+        open_database(str(path))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM livret_schema_version").fetchone() == (
+            FIRST_REVISION,
+        )
+        triggers = connection.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+        assert triggers.fetchall() == []
+    monkeypatch.undo()
+    database, report = open_database(str(path))
+    database.dispose()
+    assert report.migrated_from == FIRST_REVISION
+
+
+def test_another_alembic_database_is_not_taken_for_ours(tmp_path: Path) -> None:
+    path = tmp_path / "autre-appli.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        connection.execute("INSERT INTO alembic_version VALUES ('0001')")
+        connection.execute("CREATE TABLE commandes (id INTEGER PRIMARY KEY)")
+    with pytest.raises(DatabaseError, match="n'a pas été créée par Livret"):
+        open_database(str(path))
+
+
+def test_backup_in_a_folder_with_special_characters(tmp_path: Path) -> None:
+    folder = tmp_path / "Classe #2 100%"
+    folder.mkdir()
+    database, _ = open_database(str(folder / "livret.sqlite"), create=True)
+    database.dispose()
+    from livret.storage.backup import backup_sqlite
+
+    copy = backup_sqlite(folder / "livret.sqlite")
+    with sqlite3.connect(copy) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM criterion").fetchone() == (118,)
+    # Nothing stray (the old URI cut at '#' and created "Classe ").
+    assert not (tmp_path / "Classe ").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["Classe #2 100%"]

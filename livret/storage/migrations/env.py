@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from livret.storage.migrate import VERSION_TABLE
 from livret.storage.models import Base
 
 config = context.config
@@ -15,6 +16,7 @@ context.configure(
     # SQLite cannot ALTER most things: Alembic rebuilds the table (batch mode).
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    version_table=VERSION_TABLE,
 )
 
 with context.begin_transaction():
