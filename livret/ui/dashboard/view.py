@@ -251,8 +251,10 @@ class DashboardView(QWidget):
 
     def jump_to(self, section: int) -> None:
         """Scroll so that a CC's title is at the top."""
-        index = self.model.index(self.model.title_row(section), 0)
-        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+        # Pixel scrolling: the header knows each row's position as soon as it is sized.
+        row = self.model.title_row(section)
+        self.table.doItemsLayout()  # the scroll range must know every row's height
+        self.table.verticalScrollBar().setValue(self.row_header.sectionPosition(row))
         self.jump_button.setText(f"{self.model.section(section).common_competency.code} ▾")
 
     def open_detail(self, evaluation_index: int) -> EvaluationDetailWindow:
