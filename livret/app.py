@@ -3,38 +3,12 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
 from livret.domain.errors import LivretError
-from livret.domain.roles import Actor
-from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
-from livret.services.dashboard import DashboardService
+from livret.services.container import build_services
 from livret.services.database import Database, open_database
-from livret.services.users import local_actor
 from livret.storage.engine import demo_database_path
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """The use cases of one run, built once and passed to the windows."""
-
-    database: Database
-    actor: Actor
-    catalog: CatalogService
-    dashboards: DashboardService
-    bilans: BilanService
-
-
-def build_services(database: Database) -> Services:
-    actor = local_actor(database)
-    return Services(
-        database=database,
-        actor=actor,
-        catalog=CatalogService(database),
-        dashboards=DashboardService(database),
-        bilans=BilanService(database, actor),
-    )
 
 
 def open_demo_database() -> Database:
@@ -66,12 +40,7 @@ def run_gui(db: str | None, *, demo: bool = False) -> int:
         print(f"livret : erreur : {exc.message}", file=sys.stderr)
         return 1
     services = build_services(database)
-    window = MainWindow(
-        services.catalog,
-        services.dashboards,
-        services.bilans,
-        database_name=database.location.display(),
-    )
+    window = MainWindow(services, database_name=database.location.display())
     window.show()
     try:
         return app.exec()

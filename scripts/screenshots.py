@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from livret.app import build_services
+from livret.services.container import build_services
 from livret.services.database import open_database
 from livret.services.demo import create_demo
 from livret.ui.application import configure_application
@@ -35,9 +35,7 @@ def main() -> int:
         services = build_services(database)
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(
-            services.catalog,
-            services.dashboards,
-            services.bilans,
+            services,
             database_name="demo.sqlite",
             settings=settings,
         )

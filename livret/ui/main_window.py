@@ -7,10 +7,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget
 
 from livret import __version__
-from livret.services.bilans import BilanService
-from livret.services.catalog import CatalogService
-from livret.services.dashboard import DashboardService
-from livret.ui.dashboard.view import DashboardView
+from livret.domain.errors import LivretError
+from livret.services.container import Services
+from livret.ui.class_overview import ClassOverviewView
+from livret.ui.dashboard.view import DashboardView, show_error
 from livret.ui.selectors import LearnerSelector
 
 SETTINGS_CLASS = "selection/class_id"
@@ -24,9 +24,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        catalog: CatalogService,
-        dashboards: DashboardService,
-        bilans: BilanService,
+        services: Services,
         *,
         database_name: str,
         settings: QSettings | None = None,
@@ -36,18 +34,25 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Livret — %1").replace("%1", database_name))
         self.resize(1200, 800)
 
-        self.selector = LearnerSelector(catalog)
+        self.selector = LearnerSelector(services.catalog)
         dock = QDockWidget(self.tr("Classe et apprenant"), self)
         dock.setObjectName("selectorDock")
         dock.setWidget(self.selector)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.dashboard = DashboardView(
-            dashboards, bilans, catalog.list_specialties(), self._settings
+            services.dashboards,
+            services.bilans,
+            services.catalog.list_specialties(),
+            self._settings,
         )
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.class_overview = ClassOverviewView(services.overviews)
         self.tabs.addTab(self.dashboard, self.tr("Tableau de bord"))
+        self.tabs.addTab(self.class_overview, self.tr("Vue de la classe"))
+        self.class_overview.learner_activated.connect(self._on_overview_learner)
+        self.dashboard.positioning_saved.connect(self._on_positioning_saved)
         self.setCentralWidget(self.tabs)
         self._build_menus()
 
@@ -85,6 +90,23 @@ class MainWindow(QMainWindow):
 
     def _on_class_changed(self, class_id: int) -> None:
         self._settings.setValue(SETTINGS_CLASS, class_id)
+        self._show_overview(class_id)
+
+    def _show_overview(self, class_id: int) -> None:
+        try:
+            self.class_overview.show_class(class_id)
+        except LivretError as exc:
+            show_error(self, exc.message)
+
+    def _on_overview_learner(self, learner_id: int) -> None:
+        """A double-click in the class overview opens that learner's dashboard."""
+        if self.selector.select_learner(learner_id):
+            self.tabs.setCurrentWidget(self.dashboard)
+
+    def _on_positioning_saved(self, _learner: int, _cc: int, _level: str) -> None:
+        class_id = self.selector.current_class_id()
+        if class_id is not None:
+            self._show_overview(class_id)
 
     def _on_learner_changed(self, learner_id: int) -> None:
         if learner_id < 0:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QFontDatabase
 
-from livret.app import build_services, open_demo_database
+from livret.app import open_demo_database
+from livret.services.container import build_services
 from livret.storage.engine import demo_database_path
 
 

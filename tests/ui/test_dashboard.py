@@ -13,8 +13,8 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from livret.app import build_services
 from livret.domain.levels import style_of
+from livret.services.container import build_services
 from livret.services.database import Database
 from livret.services.dto import LearnerDashboard
 from livret.ui.dashboard.model import (

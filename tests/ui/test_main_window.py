@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
-from livret.app import build_services
+from livret.services.container import build_services
 from livret.services.database import Database
 from livret.ui.main_window import MainWindow
 
@@ -16,9 +16,7 @@ def make_window(qtbot: QtBot, database: Database, settings_file: Path) -> MainWi
     services = build_services(database)
     settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
     window = MainWindow(
-        services.catalog,
-        services.dashboards,
-        services.bilans,
+        services,
         database_name="démo",
         settings=settings,
     )
@@ -94,3 +92,32 @@ def test_last_class_and_learner_are_remembered(
     again = make_window(qtbot, demo_database, settings_file)
     assert again.selector.class_combo.currentText() == chosen_class
     assert again.dashboard.title.text() == chosen_learner
+
+
+def test_class_overview_opens_a_learner_dashboard(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    window.selector.class_combo.setCurrentIndex(1)
+    overview = window.class_overview
+    window.tabs.setCurrentWidget(overview)
+    model = overview.model
+    assert model.rowCount() == len(window.selector.visible_learner_names())
+    index = model.index(3, 2)
+    name = model.headerData(3, Qt.Orientation.Vertical)
+    rect = overview.table.visualRect(index)
+    qtbot.mouseDClick(overview.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.tabs.currentWidget() is window.dashboard
+    assert window.dashboard.title.text() == str(name).removesuffix(" (sorti)")
+
+
+def test_a_saved_positioning_shows_in_the_class_overview(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    window.selector.class_combo.setCurrentIndex(0)
+    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    picker = window.dashboard.open_picker(0)
+    qtbot.keyClick(picker, Qt.Key.Key_1)
+    cell = window.class_overview.model.index(0, 0)
+    assert str(cell.data()).startswith("--")

@@ -1,0 +1,35 @@
+"""The use cases of one run, built once from the open database and handed to the windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from livret.domain.roles import Actor
+from livret.services.bilans import BilanService
+from livret.services.catalog import CatalogService
+from livret.services.dashboard import DashboardService
+from livret.services.database import Database
+from livret.services.overview import OverviewService
+from livret.services.users import local_actor
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    database: Database
+    actor: Actor
+    catalog: CatalogService
+    dashboards: DashboardService
+    bilans: BilanService
+    overviews: OverviewService
+
+
+def build_services(database: Database) -> Services:
+    actor = local_actor(database)
+    return Services(
+        database=database,
+        actor=actor,
+        catalog=CatalogService(database),
+        dashboards=DashboardService(database),
+        bilans=BilanService(database, actor),
+        overviews=OverviewService(database),
+    )

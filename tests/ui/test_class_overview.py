@@ -1,0 +1,201 @@
+"""The class overview, as a teacher sees and uses it: colours, texts, double-click, Enter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QColor
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from livret.domain.errors import NotFound
+from livret.domain.levels import style_of
+from livret.services.catalog import CatalogService
+from livret.services.database import Database
+from livret.services.overview import ClassOverview, OverviewService
+from livret.ui.class_overview import LEARNER_ID_ROLE, ClassOverviewModel, ClassOverviewView
+
+
+def _busiest_class(database: Database) -> int:
+    """A class where drafts, final bilans and learners without any all show."""
+    service = OverviewService(database)
+    for info in CatalogService(database).list_classes():
+        overview = service.class_overview(info.id)
+        sources = {cell.source for row in overview.learners for cell in row.cells}
+        if sources == {"draft", "final", "none"}:
+            return info.id
+    raise AssertionError("the demo has no class with every kind of cell")
+
+
+@pytest.fixture
+def view(qtbot: QtBot, demo_database: Database) -> Iterator[ClassOverviewView]:
+    widget = ClassOverviewView(OverviewService(demo_database))
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show_class(_busiest_class(demo_database))
+    with qtbot.waitExposed(widget):
+        widget.show()
+    yield widget
+
+
+def _overview(view: ClassOverviewView) -> ClassOverview:
+    assert view.model.overview is not None
+    return view.model.overview
+
+
+def _find(overview: ClassOverview, source: str, *, with_results: bool) -> tuple[int, int]:
+    for row, learner in enumerate(overview.learners):
+        for column, cell in enumerate(learner.cells):
+            if cell.source == source and (cell.current_results > 0) == with_results:
+                return row, column
+    raise AssertionError(f"no {source} cell")
+
+
+def test_model_passes_the_model_tester(qtmodeltester: ModelTester, view: ClassOverviewView) -> None:
+    qtmodeltester.check(view.model)
+    empty = ClassOverviewModel()
+    qtmodeltester.check(empty)
+    empty.set_overview(_overview(view))
+    assert empty.rowCount() == len(_overview(view).learners)
+
+
+def test_cells_show_the_level_and_the_current_results(view: ClassOverviewView) -> None:
+    overview = _overview(view)
+    model = view.model
+    assert view.title.text().startswith(f"Vue d'ensemble de la classe {overview.class_code} (")
+    assert view.details.text().startswith(f"{len(overview.learners)} apprenants")
+    assert model.rowCount() == len(overview.learners)
+    assert model.columnCount() == 13
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "CC2.1"
+    tooltip = model.headerData(1, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith("Approvisionner et préparer les installations")
+    first = overview.learners[0].learner
+    assert model.headerData(0, Qt.Orientation.Vertical).startswith(first.display_name)
+
+    # The style tints the cell that has the keyboard focus; check untinted cells.
+    view.table.selectionModel().clearCurrentIndex()
+    image = view.table.viewport().grab().toImage()
+    for source in ("draft", "final", "none"):
+        for with_results in (True, False):
+            try:
+                row, column = _find(overview, source, with_results=with_results)
+            except AssertionError:
+                continue
+            cell = overview.learners[row].cells[column]
+            style = style_of(cell.level)
+            index = model.index(row, column)
+            shown = index.data()
+            assert shown == (
+                f"{style.symbol} ({cell.current_results})" if with_results else style.symbol
+            )
+            assert index.data(Qt.ItemDataRole.BackgroundRole) == QColor(style.color)
+            assert index.data(Qt.ItemDataRole.ForegroundRole) == QColor(style.text_color)
+            assert index.data(LEARNER_ID_ROLE) == overview.learners[row].learner.id
+            # What is painted, not only what the model says.
+            corner = view.table.visualRect(index).topLeft()
+            painted = image.pixelColor(corner.x() + 3, corner.y() + 3)
+            assert painted.name() == QColor(style.color).name(), (source, row, column)
+
+            tip = index.data(Qt.ItemDataRole.ToolTipRole)
+            code = overview.common_competencies[column].code
+            assert tip.startswith(f"{code} — {style.label} (")
+            if source == "final":
+                assert cell.bilan_date is not None
+                assert f"(bilan définitif du {cell.bilan_date:%d/%m/%Y})" in tip
+            elif source == "draft":
+                assert cell.bilan_date is not None
+                assert f"(brouillon du {cell.bilan_date:%d/%m/%Y})" in tip
+            else:
+                assert "(pas encore positionné)" in tip
+            if cell.current_results > 1:
+                assert f" — {cell.current_results} résultats depuis " in tip
+            elif cell.current_results == 0:
+                assert " — aucun résultat depuis " in tip
+
+
+def test_tooltip_reads_like_a_sentence(view: ClassOverviewView) -> None:
+    overview = _overview(view)
+    for row, learner in enumerate(overview.learners):
+        for column, cell in enumerate(learner.cells):
+            if cell.source == "final" and cell.current_results > 1:
+                code = overview.common_competencies[column].code
+                assert cell.bilan_date is not None
+                assert view.model.index(row, column).data(Qt.ItemDataRole.ToolTipRole) == (
+                    f"{code} — {style_of(cell.level).label} "
+                    f"(bilan définitif du {cell.bilan_date:%d/%m/%Y}) — "
+                    f"{cell.current_results} résultats depuis le dernier bilan"
+                )
+                return
+    raise AssertionError("no final cell with results")
+
+
+def test_double_click_on_a_row_asks_for_that_learner(qtbot: QtBot, view: ClassOverviewView) -> None:
+    overview = _overview(view)
+    emitted: list[int] = []
+    view.learner_activated.connect(emitted.append)
+    for row, column in ((3, 5), (0, 0), (len(overview.learners) - 1, 12)):
+        index = view.model.index(row, column)
+        rect = view.table.visualRect(index)
+        assert view.table.viewport().rect().contains(rect.center())
+        with qtbot.waitSignal(view.learner_activated) as activated:
+            # What a real double-click sends: a click, then the double-click.
+            qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+            qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert activated.args == [overview.learners[row].learner.id]
+    assert emitted == [overview.learners[row].learner.id for row in (3, 0, -1)]
+    # The whole row is selected, not an editor opened.
+    assert view.table.state() != view.table.State.EditingState
+    selected = view.table.selectionModel().selectedIndexes()
+    assert {index.row() for index in selected} == {len(overview.learners) - 1}
+    assert len(selected) == 13
+
+
+def test_enter_opens_the_current_learner(qtbot: QtBot, view: ClassOverviewView) -> None:
+    overview = _overview(view)
+    view.table.setFocus()
+    view.table.setCurrentIndex(view.model.index(4, 2))
+    with qtbot.waitSignal(view.learner_activated) as activated:
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert activated.args == [overview.learners[4].learner.id]
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    with qtbot.waitSignal(view.learner_activated) as activated:
+        qtbot.keyClick(view.table, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert activated.args == [overview.learners[5].learner.id]
+
+
+def test_a_single_click_only_selects(qtbot: QtBot, view: ClassOverviewView) -> None:
+    rect = view.table.visualRect(view.model.index(2, 4))
+    with qtbot.assertNotEmitted(view.learner_activated):
+        qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert view.table.currentIndex().row() == 2
+
+
+def test_unknown_class_keeps_what_is_shown(view: ClassOverviewView) -> None:
+    before = view.model.overview
+    title = view.title.text()
+    with pytest.raises(NotFound):
+        view.show_class(999_999)
+    assert view.model.overview is before
+    assert view.title.text() == title
+
+
+def test_table_is_accessible(view: ClassOverviewView) -> None:
+    assert view.table.accessibleName()
+    index: QModelIndex = view.model.index(0, 0)
+    spoken = index.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert spoken.startswith("CC1.1 : ")
+    assert "résultat" in spoken
+
+
+def test_double_click_on_a_name_asks_for_that_learner(
+    qtbot: QtBot, view: ClassOverviewView
+) -> None:
+    overview = _overview(view)
+    header = view.table.verticalHeader()
+    row = 6
+    point = QPoint(header.width() // 2, header.sectionViewportPosition(row) + 5)
+    with qtbot.waitSignal(view.learner_activated) as activated:
+        qtbot.mouseDClick(header.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert activated.args == [overview.learners[row].learner.id]
