@@ -10,15 +10,25 @@ floor measured in the same run, so the ratios hold on any machine.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from livret.services.bilans import BilanService
+from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import open_database
 from livret.services.demo import create_demo
+from livret.services.users import local_actor
+from livret.ui.dashboard.view import DashboardView
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 OUT = Path(__file__).resolve().parent / "out"
 ESTABLISHMENT = {"learners": 400, "evaluations": 2000, "seed": 1}
@@ -67,33 +77,81 @@ def main() -> int:
 
     service = DashboardService(database)
     raw = sqlite3.connect(args.db)
-    # Warm both paths once (page cache, statement caches) before measuring.
-    service.learner_dashboard(sample[0])
-    raw.execute(RAW_DASHBOARD_QUERY, (sample[0],)).fetchall()
-
-    service_ms: list[float] = []
-    raw_ms: list[float] = []
+    app = QApplication.instance() or QApplication([])
+    view = DashboardView(
+        service,
+        BilanService(database, local_actor(database)),
+        CatalogService(database).list_specialties(),
+        QSettings(str(OUT / "bench-settings.ini"), QSettings.Format.IniFormat),
+    )
+    view.resize(1400, 900)
+    view.show()
 
     def raw_fetch(learner_id: int) -> object:
         return raw.execute(RAW_DASHBOARD_QUERY, (learner_id,)).fetchall()
 
+    window_height = view.table.height()
+
+    def switch(learner_id: int) -> tuple[float, float, float, float]:
+        """One learner switch: query, model build (with sizes), first paint of the window,
+        and, apart, a paint of all thirteen sections at once (a viewport as tall as them)."""
+        view.table.resize(view.table.width(), window_height)
+        start = time.perf_counter()
+        dashboard = service.learner_dashboard(learner_id)
+        queried = time.perf_counter()
+        view._show(dashboard)
+        built = time.perf_counter()
+        view.table.viewport().grab()
+        painted = time.perf_counter()
+        view.table.resize(view.table.width(), view.row_header.length() + 40)
+        full = time.perf_counter()
+        view.table.viewport().grab()
+        full_painted = time.perf_counter()
+        return (
+            (queried - start) * 1000,
+            (built - queried) * 1000,
+            (painted - built) * 1000,
+            (full_painted - full) * 1000,
+        )
+
+    # Warm both paths once (page cache, statement caches, Qt's first paint) before measuring.
+    switch(sample[0])
+    raw_fetch(sample[0])
+
+    raw_ms: list[float] = []
+    query_ms: list[float] = []
+    build_ms: list[float] = []
+    paint_ms: list[float] = []
+    full_paint_ms: list[float] = []
     for learner_id in sample:
         raw_ms.append(timed(raw_fetch, learner_id))
-        service_ms.append(timed(service.learner_dashboard, learner_id))
+        query, build, paint, full_paint = switch(learner_id)
+        query_ms.append(query)
+        build_ms.append(build)
+        paint_ms.append(paint)
+        full_paint_ms.append(full_paint)
     raw.close()
+    view.close()
+    app.processEvents()
     database.dispose()
 
-    ratio = statistics.median(service_ms) / statistics.median(raw_ms)
-    print(f"learner_dashboard over {len(sample)} learners:")
-    print(
-        f"  query + DTO   p50 {percentile(service_ms, 0.5):6.1f} ms"
-        f"   p95 {percentile(service_ms, 0.95):6.1f} ms"
-    )
-    print(
-        f"  raw SQL fetch p50 {percentile(raw_ms, 0.5):6.1f} ms"
-        f"   p95 {percentile(raw_ms, 0.95):6.1f} ms"
-    )
-    print(f"  ratio (median service / median raw) {ratio:.2f}")
+    total_ms = [q + b + p for q, b, p in zip(query_ms, build_ms, paint_ms, strict=True)]
+    data_ms = [q + b for q, b in zip(query_ms, build_ms, strict=True)]
+    print(f"switch learner over {len(sample)} learners (establishment scale, expanded view):")
+    for label, values in (
+        ("query (learner_dashboard)", query_ms),
+        ("model build + sizes", build_ms),
+        ("first paint (1400x900)", paint_ms),
+        ("total", total_ms),
+        ("paint of all 13 sections", full_paint_ms),
+        ("raw SQL fetch of the rows", raw_ms),
+    ):
+        print(
+            f"  {label:<27} p50 {percentile(values, 0.5):6.1f} ms"
+            f"   p95 {percentile(values, 0.95):6.1f} ms"
+        )
+    ratio = statistics.median(data_ms) / statistics.median(raw_ms)
+    print(f"  ratio (query + model build) / raw fetch, medians: {ratio:.2f}")
     return 0
 
 

@@ -11,15 +11,46 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
+from sqlalchemy import text
 
 from livret.services.container import build_services
-from livret.services.database import open_database
+from livret.services.database import Database, open_database
 from livret.services.demo import create_demo
 from livret.ui.application import configure_application
+from livret.ui.dashboard.model import (
+    BAR_LEFT_ROLE,
+    CELL_KIND_ROLE,
+    EVALUATION_INDEX_ROLE,
+    LEVEL_ROLE,
+    CellKind,
+)
 from livret.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def learner_with_history(database: Database) -> tuple[int, int]:
+    """(class id, learner id) of a learner with two final bilans and a draft, this year."""
+    with database.engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT e.class_id, b.learner_id FROM bilan b "
+                "JOIN enrolment e ON e.learner_id = b.learner_id "
+                "JOIN school_year y ON y.id = e.school_year_id AND y.label = '2026-2027' "
+                "GROUP BY e.class_id, b.learner_id "
+                "HAVING SUM(CASE WHEN b.status = 'final' THEN 1 ELSE 0 END) = 2 "
+                "AND SUM(CASE WHEN b.status = 'draft' THEN 1 ELSE 0 END) = 1 "
+                "ORDER BY b.learner_id LIMIT 1"
+            )
+        ).one()
+    return int(row[0]), int(row[1])
+
+
+def save(widget: QWidget, path: Path) -> None:
+    QApplication.processEvents()
+    widget.grab().save(str(path))
+    print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
 def main() -> int:
@@ -34,22 +65,57 @@ def main() -> int:
         create_demo(database)
         services = build_services(database)
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(
-            services,
-            database_name="demo.sqlite",
-            settings=settings,
-        )
-        window.resize(1100, 700)
+        window = MainWindow(services, database_name="demo.sqlite", settings=settings)
+        window.resize(1500, 900)
         window.show()
-        window.selector.class_combo.setCurrentIndex(1)
-        window.selector.learner_list.setCurrentIndex(
-            window.selector.learner_list.model().index(4, 0)
+        class_id, learner_id = learner_with_history(database)
+        window.selector.select_class(class_id)
+        window.selector.select_learner(learner_id)
+        dashboard = window.dashboard
+        model = dashboard.model
+
+        # Expanded: scroll to the first period bar so that it is in the picture.
+        dashboard.jump_to(1)
+        bar_column = next(
+            (
+                column
+                for row in range(model.rowCount())
+                for column in range(model.columnCount())
+                if model.index(row, column).data(BAR_LEFT_ROLE)
+            ),
+            0,
         )
-        app.processEvents()
-        window.grab().save(str(args.out / "fenetre-principale.png"))
+        header = dashboard.table.horizontalHeader()
+        dashboard.table.horizontalScrollBar().setValue(
+            max(0, header.sectionPosition(bar_column) - 6 * header.defaultSectionSize())
+        )
+        save(window, args.out / "tableau-de-bord-etendu.png")
+
+        dashboard.set_condensed(True)
+        dashboard.jump_to(1)
+        save(window, args.out / "tableau-de-bord-condense.png")
+
+        marks = [
+            model.index(row, column)
+            for row in range(model.rowCount())
+            for column in range(model.columnCount())
+            if model.index(row, column).data(CELL_KIND_ROLE) == CellKind.MARK
+            and model.index(row, column).data(LEVEL_ROLE) not in ("ABS", "NE")
+        ]
+        # A company review (E) shows the company and the tutor too.
+        mark = next((m for m in marks if m.data() == "E"), marks[0])
+        detail = dashboard.open_detail(int(mark.data(EVALUATION_INDEX_ROLE)))
+        save(detail, args.out / "detail-evaluation.png")
+        detail.close()
+
+        picker = dashboard.open_picker(1)
+        save(picker, args.out / "choix-positionnement.png")
+        picker.close()
+
+        window.tabs.setCurrentWidget(window.class_overview)
+        save(window, args.out / "vue-classe.png")
         window.close()
         database.dispose()
-    print(f"Captures écrites dans {args.out}")
     return 0
 
 

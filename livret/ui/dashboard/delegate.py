@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QHeaderView,
     QStyle,
@@ -13,14 +13,11 @@ from PySide6.QtWidgets import (
 )
 
 from livret.ui.dashboard.model import (
-    BAR_LEFT_ROLE,
-    BAR_RIGHT_ROLE,
-    CELL_KIND_ROLE,
-    LEVEL_ROLE,
     ROW_KIND_ROLE,
     TITLE_ROW_BACKGROUND,
-    UNDERLINE_ROLE,
     CellKind,
+    CellPaint,
+    DashboardModel,
     RowKind,
 )
 
@@ -37,8 +34,13 @@ class MarkDelegate(QStyledItemDelegate):
 
     Marks since the last final bilan get a thick black underline (condensed view);
     a thick vertical bar separates periods (expanded view); the current positioning
-    cell has a dark blue frame, as it can be clicked.
+    cell has a dark blue frame, as it can be clicked. Reads each cell with one call
+    to DashboardModel.cell_paint: painting must not go through a dozen QVariant roles.
     """
+
+    def __init__(self, model: DashboardModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
 
     def paint(
         self,
@@ -47,58 +49,51 @@ class MarkDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         """Override QStyledItemDelegate::paint."""
+        cell = self._model.cell_paint(index.row(), index.column())
         rect: QRect = option.rect
-        kind = CellKind(index.data(CELL_KIND_ROLE) or 0)
-        painter.save()
-        background = index.data(Qt.ItemDataRole.BackgroundRole)
-        if kind is CellKind.EMPTY:
-            if isinstance(background, QBrush):
-                painter.fillRect(rect, background)
+        if cell.kind is CellKind.EMPTY:
+            if cell.background is not None:
+                painter.fillRect(rect, cell.background)
         else:
-            self._paint_tile(painter, option, index, rect, kind)
-        if index.data(BAR_LEFT_ROLE):
+            painter.save()
+            self._paint_tile(painter, option, rect, cell)
+            painter.restore()
+        if cell.bar_left:
             painter.fillRect(QRect(rect.left(), rect.top(), BAR_WIDTH, rect.height()), BAR_COLOR)
-        if index.data(BAR_RIGHT_ROLE):
+        if cell.bar_right:
             painter.fillRect(
                 QRect(rect.right() - BAR_WIDTH + 1, rect.top(), BAR_WIDTH, rect.height()), BAR_COLOR
             )
-        painter.restore()
 
     def _paint_tile(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-        rect: QRect,
-        kind: CellKind,
+        self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect, cell: CellPaint
     ) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        tile = rect.adjusted(2, 2, -2, -2 - (UNDERLINE_WIDTH + 1))
-        if kind is not CellKind.MARK:
+        if cell.kind is CellKind.MARK:
+            tile = rect.adjusted(2, 2, -2, -2 - (UNDERLINE_WIDTH + 1))
+        else:
             tile = rect.adjusted(2, 2, -2, -2)
-        brush = index.data(Qt.ItemDataRole.BackgroundRole)
-        absent = index.data(LEVEL_ROLE) == "ABS"
-        pen = QPen(Qt.PenStyle.NoPen)
-        if kind is CellKind.CURRENT:
-            pen = QPen(CURRENT_BORDER, 2)
+        absent = cell.level == "ABS"
+        if cell.kind is CellKind.CURRENT:
+            painter.setPen(QPen(CURRENT_BORDER, 2))
         elif absent:
-            pen = QPen(ABSENT_BORDER, 1, Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.setBrush(brush if isinstance(brush, QBrush) else QBrush())
+            painter.setPen(QPen(ABSENT_BORDER, 1, Qt.PenStyle.DashLine))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(cell.background or QColor("white"))
         painter.drawRoundedRect(tile, 3, 3)
         state = option.state
         if state & QStyle.StateFlag.State_HasFocus or state & QStyle.StateFlag.State_Selected:
             painter.setPen(QPen(QColor("#000000"), 1, Qt.PenStyle.DotLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(tile.adjusted(-1, -1, 1, 1), 3, 3)
-        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
-        painter.setPen(foreground.color() if isinstance(foreground, QBrush) else QColor("black"))
+        painter.setPen(cell.foreground or QColor("black"))
         font = QFont(option.font)
         font.setBold(True)
         font.setStrikeOut(absent)
         painter.setFont(font)
-        painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, str(index.data() or ""))
-        if kind is CellKind.MARK and index.data(UNDERLINE_ROLE):
+        painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, cell.text)
+        if cell.underline:
             painter.fillRect(
                 QRect(
                     rect.left() + 1,

@@ -34,7 +34,7 @@ class EvaluationDetailWindow(QWidget):
         self.tree.setAccessibleName(self.tr("Résultats de l'évaluation"))
         self.tree.setRootIsDecorated(False)
         self.tree.setWordWrap(True)
-        self.tree.setColumnWidth(0, 520)
+        self.tree.setColumnWidth(0, 600)
         self.tree.setColumnWidth(1, 170)
         close = QPushButton(self.tr("Fermer"))
         close.clicked.connect(self.close)
@@ -42,7 +42,7 @@ class EvaluationDetailWindow(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.tree, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
-        self.resize(960, 420)
+        self.resize(1040, 440)
 
     def show_evaluation(self, dashboard: LearnerDashboard, evaluation_index: int) -> None:
         """Fill with that evaluation's results for the learner, then show at the screen's top."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -25,6 +25,7 @@ from livret.services.dto import (
     DashboardSection,
     EvaluationInfo,
     LearnerDashboard,
+    PositioningInfo,
     ResultInfo,
 )
 
@@ -74,6 +75,31 @@ class _Row:
     label: str
     tooltip: str
     marks: tuple[ResultInfo, ...] = ()
+    by_column: dict[int, ResultInfo] = field(default_factory=dict)  # filled with the columns
+
+
+class CellPaint(NamedTuple):
+    """What the delegate needs to paint one cell, in one call (painting is the hot path)."""
+
+    kind: CellKind
+    text: str
+    level: str | None
+    background: QColor | None
+    foreground: QColor | None
+    underline: bool
+    bar_left: bool
+    bar_right: bool
+
+
+def _colours(attribute: str) -> dict[str, QColor]:
+    codes = (*(level.value for level in Level), "ABS")
+    return {code: QColor(getattr(style_of(code), attribute)) for code in codes}
+
+
+_BACKGROUNDS = _colours("color")
+_FOREGROUNDS = _colours("text_color")
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EMPTY = CellPaint(CellKind.EMPTY, "", None, None, None, False, False, False)
 
 
 @dataclass(slots=True)
@@ -87,6 +113,10 @@ class _Layout:
     bar_left: set[int] = field(default_factory=set)
     bar_right: set[int] = field(default_factory=set)
     title_rows: list[int] = field(default_factory=list)
+    # Expanded view: each final bilan's positioning sits at the end of its period,
+    # and the current positioning in an extra last column ("Actuel").
+    bilan_column: dict[int, int] = field(default_factory=dict)  # bilan id → column
+    current_column: int | None = None  # None: condensed, packed after the previous ones
 
 
 def _date(value: Any) -> str:
@@ -198,7 +228,26 @@ class DashboardModel(QAbstractTableModel):
         row = self._layout.title_rows[section] + 1
         while self._layout.rows[row].kind is not RowKind.BILANS:
             row += 1
-        return self.index(row, len(self._dashboard.sections[section].previous))
+        return self.index(row, self._current_column(section))
+
+    def current_column_index(self) -> int | None:
+        """The expanded view's "Actuel" column (None in the condensed view)."""
+        return self._layout.current_column
+
+    def _current_column(self, section: int) -> int:
+        if self._layout.current_column is not None:
+            return self._layout.current_column
+        assert self._dashboard is not None
+        return len(self._dashboard.sections[section].previous)
+
+    def _previous_at(self, section: int, column: int) -> PositioningInfo | None:
+        previous = self.section(section).previous
+        if self._layout.current_column is None:
+            return previous[column] if column < len(previous) else None
+        for positioning in previous:
+            if self._layout.bilan_column.get(positioning.bilan_id) == column:
+                return positioning
+        return None
 
     def evaluation_at(self, index: ModelIndex) -> EvaluationInfo | None:
         value = self.data(index, EVALUATION_INDEX_ROLE)
@@ -278,12 +327,33 @@ class DashboardModel(QAbstractTableModel):
             widest = max(widest, len(section.previous) + 1)
         layout.evaluation_columns = sorted(shown_evaluations)
         layout.column_of = {e: c for c, e in enumerate(layout.evaluation_columns)}
+        for shown_row in layout.rows:
+            marks = shown_row.marks
+            if options.condensed:
+                shown_row.by_column.update(enumerate(marks))
+            else:
+                shown_row.by_column.update((layout.column_of[m.evaluation_index], m) for m in marks)
         if options.condensed:
             layout.columns = widest
         else:
-            layout.columns = max(len(layout.evaluation_columns), widest)
             self._place_period_bars(layout)
+            self._place_bilans(layout)
         return layout
+
+    def _place_bilans(self, layout: _Layout) -> None:
+        """Expanded view: a final bilan's positioning under the last evaluation of its period."""
+        assert self._dashboard is not None
+        evaluations = self._dashboard.evaluations
+        periods = [evaluations[e].period for e in layout.evaluation_columns]
+        column = -1
+        for number, bilan in enumerate(self._dashboard.final_bilans):
+            # Period `number` ends with this bilan (bilans on one day share a period).
+            period = self._dashboard.period_boundaries.index(bilan.bilan_date)
+            last = max((c for c, p in enumerate(periods) if p <= period), default=-1)
+            column = max(last, column + 1, number)
+            layout.bilan_column[bilan.id] = column
+        layout.current_column = max(len(layout.evaluation_columns), column + 1)
+        layout.columns = layout.current_column + 1
 
     def _place_period_bars(self, layout: _Layout) -> None:
         """Thick bars where a final bilan separates two shown evaluations (expanded view)."""
@@ -309,13 +379,12 @@ class DashboardModel(QAbstractTableModel):
         return 0 if parent.isValid() else self._layout.columns
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        """Override QAbstractItemModel::flags: marks and the current cell are selectable."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        kind = self._cell_kind(index.row(), index.column())
-        if kind in (CellKind.MARK, CellKind.CURRENT, CellKind.PREVIOUS):
-            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return Qt.ItemFlag.ItemIsEnabled
+        """Override QAbstractItemModel::flags.
+
+        The same for every cell: the view asks for each painted cell, so this must be
+        trivial; clicking an empty cell simply does nothing.
+        """
+        return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def headerData(
         self,
@@ -328,6 +397,12 @@ class DashboardModel(QAbstractTableModel):
             if not 0 <= section < self._layout.columns:
                 return None
             evaluation = self._column_evaluation(section)
+            if section == self._layout.current_column:
+                if role == Qt.ItemDataRole.DisplayRole:
+                    return "Actuel"
+                if role == Qt.ItemDataRole.ToolTipRole:
+                    return "Positionnement actuel, enregistré dans le brouillon du bilan en cours"
+                return None
             if role == Qt.ItemDataRole.DisplayRole:
                 if evaluation is None:
                     return str(section + 1) if self._options.condensed else ""
@@ -379,29 +454,62 @@ class DashboardModel(QAbstractTableModel):
         return self._dashboard.evaluations[self._layout.evaluation_columns[column]]
 
     def _mark_at(self, row: _Row, column: int) -> ResultInfo | None:
-        if self._options.condensed:
-            return row.marks[column] if column < len(row.marks) else None
-        evaluation_index = (
-            self._layout.evaluation_columns[column]
-            if column < len(self._layout.evaluation_columns)
-            else None
-        )
-        if evaluation_index is None:
-            return None
-        for mark in row.marks:  # a row holds a handful of marks: a scan is cheapest
-            if mark.evaluation_index == evaluation_index:
-                return mark
-        return None
+        return row.by_column.get(column)
+
+    def cell_paint(self, row_number: int, column: int) -> CellPaint:
+        """Everything to paint a cell, without going through QVariant roles."""
+        row = self._layout.rows[row_number]
+        layout = self._layout
+        if row.kind is RowKind.CRITERION:
+            bar_left, bar_right = column in layout.bar_left, column in layout.bar_right
+            mark = row.by_column.get(column)
+            if mark is None:
+                if bar_left or bar_right:
+                    return _EMPTY._replace(bar_left=bar_left, bar_right=bar_right)
+                return _EMPTY
+            assert self._dashboard is not None
+            evaluation = self._dashboard.evaluations[mark.evaluation_index]
+            underline = self._options.condensed and (
+                evaluation.period == self._dashboard.current_period
+            )
+            level = mark.level
+            return CellPaint(
+                CellKind.MARK,
+                evaluation.nature,
+                level,
+                _BACKGROUNDS[level],
+                _FOREGROUNDS[level],
+                underline,
+                bar_left,
+                bar_right,
+            )
+        if row.kind is RowKind.BILANS:
+            kind = self._cell_kind(row_number, column)
+            if kind is CellKind.EMPTY:
+                return _EMPTY._replace(background=BILANS_ROW_BACKGROUND)
+            positioning = self._previous_at(row.section, column)
+            level = positioning.level if positioning else self.current_level(row.section)
+            return CellPaint(
+                kind,
+                style_of(level).symbol,
+                level,
+                _BACKGROUNDS[level],
+                _FOREGROUNDS[level],
+                False,
+                False,
+                False,
+            )
+        return _EMPTY._replace(background=TITLE_ROW_BACKGROUND)
 
     def _cell_kind(self, row_number: int, column: int) -> CellKind:
         row = self._layout.rows[row_number]
         if row.kind is RowKind.CRITERION:
             return CellKind.MARK if self._mark_at(row, column) is not None else CellKind.EMPTY
         if row.kind is RowKind.BILANS:
-            previous = len(self.section(row.section).previous)
-            if column < previous:
+            if column == self._current_column(row.section):
+                return CellKind.CURRENT
+            if self._previous_at(row.section, column) is not None:
                 return CellKind.PREVIOUS
-            return CellKind.CURRENT if column == previous else CellKind.EMPTY
         return CellKind.EMPTY
 
     def _mark_data(self, row: _Row, column: int, role: int) -> Any:
@@ -437,18 +545,16 @@ class DashboardModel(QAbstractTableModel):
         return None
 
     def _bilans_data(self, row: _Row, column: int, role: int) -> Any:
-        section = self.section(row.section)
-        previous = section.previous
-        if role == Qt.ItemDataRole.BackgroundRole and column > len(previous):
-            return QBrush(BILANS_ROW_BACKGROUND)
-        if column < len(previous):
-            positioning = previous[column]
+        positioning = self._previous_at(row.section, column)
+        if positioning is not None:
             level, kind = positioning.level, CellKind.PREVIOUS
             tooltip = f"Bilan du {_date(positioning.bilan_date)} : {style_of(level).label}"
-        elif column == len(previous):
+        elif column == self._current_column(row.section):
             level, kind = self.current_level(row.section), CellKind.CURRENT
             tooltip = self._current_tooltip(row.section, level)
         else:
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return QBrush(BILANS_ROW_BACKGROUND)
             return int(CellKind.EMPTY) if role == CELL_KIND_ROLE else None
         if role == Qt.ItemDataRole.DisplayRole:
             return style_of(level).symbol

@@ -54,7 +54,8 @@ class LevelPicker(QDialog):
             button.setAccessibleName(f"{style.label}{' (suggéré)' if star else ''}")
             button.setCheckable(True)
             button.setChecked(code == current)
-            button.setMinimumSize(104, 52)
+            width = button.fontMetrics().horizontalAdvance(style.label) + 28
+            button.setMinimumSize(max(96, width), 52)
             border = "3px solid #0d47a1" if code == current else "1px solid #607d8b"
             button.setStyleSheet(
                 f"QPushButton {{ background: {style.color}; color: {style.text_color}; "

@@ -86,7 +86,7 @@ class DashboardView(QWidget):
         self.table = QTableView()
         self.table.setAccessibleName(self.tr("Tableau de bord de l'apprenant"))
         self.table.setModel(self.model)
-        self.table.setItemDelegate(MarkDelegate(self.table))
+        self.table.setItemDelegate(MarkDelegate(self.model, self.table))
         self.row_header = RowHeader(self.table)
         self.table.setVerticalHeader(self.row_header)
         self.row_header.setFixedWidth(LABEL_WIDTH)
@@ -253,8 +253,10 @@ class DashboardView(QWidget):
         """Scroll so that a CC's title is at the top."""
         # Pixel scrolling: the header knows each row's position as soon as it is sized.
         row = self.model.title_row(section)
-        self.table.doItemsLayout()  # the scroll range must know every row's height
-        self.table.verticalScrollBar().setValue(self.row_header.sectionPosition(row))
+        bar = self.table.verticalScrollBar()
+        # The range follows the rows' heights only at the next layout: set it now.
+        bar.setRange(0, max(0, self.row_header.length() - self.table.viewport().height()))
+        bar.setValue(self.row_header.sectionPosition(row))
         self.jump_button.setText(f"{self.model.section(section).common_competency.code} ▾")
 
     def open_detail(self, evaluation_index: int) -> EvaluationDetailWindow:
@@ -308,22 +310,33 @@ class DashboardView(QWidget):
     def _apply_sizes(self) -> None:
         """Row heights by kind, spans over title rows, column widths from the codes."""
         self.table.clearSpans()
-        header = self.row_header
         columns = self.model.columnCount()
         for row in range(self.model.rowCount()):
             kind = self.model.row_kind(row)
-            header.resizeSection(row, ROW_HEIGHTS[kind])
+            self.row_header.resizeSection(row, ROW_HEIGHTS[kind])
             if kind is RowKind.TITLE and columns > 1:
                 self.table.setSpan(row, 0, 1, columns)
         metrics = self.table.horizontalHeader().fontMetrics()
+        actual_column = self.model.current_column_index()
         widest = max(
             (
                 metrics.horizontalAdvance(str(self.model.headerData(c, Qt.Orientation.Horizontal)))
                 for c in range(columns)
+                if c != actual_column
             ),
             default=0,
         )
-        self.table.horizontalHeader().setDefaultSectionSize(max(MIN_COLUMN_WIDTH, widest + 10))
+        header = self.table.horizontalHeader()
+        header.setDefaultSectionSize(max(MIN_COLUMN_WIDTH, widest + 10))
+        actual = self.model.current_column_index()
+        if actual is not None:
+            text = str(self.model.headerData(actual, Qt.Orientation.Horizontal))
+            header.resizeSection(actual, metrics.horizontalAdvance(text) + 16)
+        # Expanded, the latest evaluations and the "Actuel" column are at the right end:
+        # start there. Condensed rows start at the left with the bilans packed first.
+        bar = self.table.horizontalScrollBar()
+        bar.setRange(0, max(0, header.length() - self.table.viewport().width()))
+        bar.setValue(bar.maximum() if actual is not None else 0)
 
     def _fill_jump_menu(self, dashboard: LearnerDashboard | None) -> None:
         self.jump_menu.clear()
