@@ -200,6 +200,19 @@ def test_expanded_bars_and_condensed_underline_follow_the_final_bilans(
         if dates[c - 1] <= boundary < dates[c]
     ]
     assert bars == expected and len(bars) == 2
+    # Each final bilan's positioning sits just before its bar; the current one is last.
+    actual = model.columnCount() - 1
+    assert model.headerData(actual, Qt.Orientation.Horizontal) == "Actuel"
+    for section in range(13):
+        current = model.current_cell(section)
+        assert current.column() == actual
+        bilans_row = current.row()
+        previous = [
+            c
+            for c in range(model.columnCount())
+            if model.index(bilans_row, c).data(CELL_KIND_ROLE) == CellKind.PREVIOUS
+        ]
+        assert previous == [b - 1 for b in bars][: len(model.section(section).previous)]
     assert not any(model.index(row, c).data(UNDERLINE_ROLE) for c in range(model.columnCount()))
 
     view.condensed_button.click()
