@@ -25,21 +25,22 @@ def open_demo_database() -> Database:
 
 
 def run_gui(db: str | None, *, demo: bool = False) -> int:
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from livret.ui.application import configure_application
-    from livret.ui.main_window import MainWindow
+    from livret.ui.main_window import MainWindow, saved_role
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     configure_application(app)
     try:
         database = open_demo_database() if demo else open_database(db, create=True)[0]
+        services = build_services(database, saved_role(QSettings()))
     except LivretError as exc:
         QMessageBox.critical(None, "Livret", exc.message)
         print(f"livret : erreur : {exc.message}", file=sys.stderr)
         return 1
-    services = build_services(database)
     window = MainWindow(services, database_name=database.location.display())
     window.show()
     try:

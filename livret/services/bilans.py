@@ -1,19 +1,54 @@
-"""Write the learner's draft bilan: positionings set from the dashboard."""
+"""Bilans intermédiaires: the draft (dashboard positionings, editor), finalization, unlock.
+
+Each public method is one transaction and checks the actor's permissions itself. A
+final bilan is also protected by database triggers (storage.guards): the service
+refuses first with a clear message, the triggers stop whatever slips through.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.exc import StaleDataError
 
-from livret.domain.errors import ConflictError, FinalBilanError, NotFound, PermissionDenied
+from livret.domain.errors import (
+    ConflictError,
+    FinalBilanError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from livret.domain.levels import Level, parse_level
-from livret.domain.roles import Actor
+from livret.domain.roles import Actor, Role
 from livret.services.database import Database
+from livret.services.dto import display_name
 from livret.storage import guards, models
+
+NOT_EVALUATED = Level.NE.value
+CONFIRMATION_WORD = "CONFIRMATION"
+DRAFT_CREATED_ACTION = "bilan_draft_created"
+SAVED_ACTION = "bilan_saved"
+FINALIZE_ACTION = guards.FINALIZE_ACTION
+UNLOCK_ACTION = guards.UNLOCK_ACTION
+
+ACTION_LABELS: dict[str, str] = {
+    DRAFT_CREATED_ACTION: "Brouillon créé",
+    SAVED_ACTION: "Enregistré",
+    FINALIZE_ACTION: "Enregistré définitivement",
+    UNLOCK_ACTION: "Déverrouillé",
+}
+
+FINAL_MESSAGE = "Ce bilan est définitif : il ne peut plus être modifié."
+CONFIRMATION_MESSAGE = "Tapez CONFIRMATION en lettres capitales pour enregistrer définitivement."
+UNLOCK_DENIED_MESSAGE = "Seul le DDFPT peut déverrouiller un bilan définitif."
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +62,79 @@ class PositioningSaved:
     created_draft: bool
 
 
+@dataclass(frozen=True, slots=True)
+class BilanRow:
+    """One common competency of a bilan, in référentiel order."""
+
+    common_competency_id: int
+    code: str
+    title: str
+    previous: str | None
+    """Level in the previous final bilan ('NE' if it has none on this CC); None without one."""
+    current: str
+    """This bilan's level, 'NE' when missing."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of a bilan's history."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    label: str
+    """French name of the action ("Brouillon créé", "Enregistré définitivement" …)."""
+    details: str
+
+
+@dataclass(frozen=True, slots=True)
+class BilanSheet:
+    """Everything the bilan editor shows."""
+
+    bilan_id: int
+    learner_id: int
+    learner_name: str
+    """'NOM Prénom'."""
+    class_label: str | None
+    school_year_label: str | None
+    status: str
+    bilan_date: dt.date
+    constats: str
+    conseils: str
+    version: int
+    author: str | None
+    finalized_at: dt.datetime | None
+    finalized_by: str | None
+    previous_date: dt.date | None
+    """Date of the previous final bilan: for a draft, the learner's latest final bilan;
+    for a final bilan, the final one before it by (date, id)."""
+    rows: tuple[BilanRow, ...]
+    history: tuple[AuditEntry, ...]
+    """This bilan's audit events, chronological."""
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Codes of the CCs whose current level is NE."""
+        return tuple(row.code for row in self.rows if row.current == NOT_EVALUATED)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == "final"
+
+
 class BilanService:
     """Use cases on bilans; each call is one transaction."""
 
     def __init__(self, database: Database, actor: Actor) -> None:
         self._database = database
         self._actor = actor
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts through this service (the UI shows "Déverrouiller" to the DDFPT only)."""
+        return self._actor
+
+    # -- dashboard -------------------------------------------------------------------
 
     def set_positioning(
         self, learner_id: int, common_competency_id: int, level: Level | str
@@ -50,9 +152,7 @@ class BilanService:
                 return self._set_positioning(session, learner_id, common_competency_id, chosen)
         except IntegrityError as exc:
             if guards.is_final_bilan_refusal(exc):
-                raise FinalBilanError(
-                    "Ce bilan est définitif : il ne peut plus être modifié."
-                ) from None
+                raise FinalBilanError(FINAL_MESSAGE) from None
             raise ConflictError(
                 "Le bilan de cet apprenant vient d'être modifié ailleurs : "
                 "rechargez le tableau de bord puis recommencez."
@@ -65,11 +165,7 @@ class BilanService:
             raise NotFound(f"Apprenant introuvable (n° {learner_id}).")
         if session.get(models.CommonCompetency, cc_id) is None:
             raise NotFound(f"Compétence commune introuvable (n° {cc_id}).")
-        draft = session.scalars(
-            select(models.Bilan).where(
-                models.Bilan.learner_id == learner_id, models.Bilan.status == "draft"
-            )
-        ).one_or_none()
+        draft = _draft_of(session, learner_id)
         created = draft is None
         if draft is None:
             draft = models.Bilan(
@@ -82,7 +178,11 @@ class BilanService:
             session.add(draft)
             session.flush()
             _audit(
-                session, self._actor, "bilan_draft_created", draft.id, "depuis le tableau de bord"
+                session,
+                self._actor,
+                DRAFT_CREATED_ACTION,
+                draft.id,
+                "depuis le tableau de bord",
             )
         where = (models.Positioning.bilan_id == draft.id) & (
             models.Positioning.common_competency_id == cc_id
@@ -102,6 +202,243 @@ class BilanService:
         session.flush()
         return PositioningSaved(draft.id, draft.version, cc_id, level.value, created)
 
+    # -- editor ----------------------------------------------------------------------
+
+    def open_draft(self, learner_id: int) -> BilanSheet:
+        """The learner's draft bilan, created (dated today, in their current class) if none."""
+        self._require_may_position()
+        return self._write(
+            lambda session: self._open_draft(session, learner_id),
+            integrity_message=(
+                "Un brouillon de bilan vient d'être créé pour cet apprenant sur un autre poste : "
+                "rouvrez le bilan."
+            ),
+        )
+
+    def _open_draft(self, session: Session, learner_id: int) -> BilanSheet:
+        if session.get(models.Learner, learner_id) is None:
+            raise NotFound(f"Apprenant introuvable (n° {learner_id}).")
+        draft = _draft_of(session, learner_id)
+        if draft is None:
+            now = dt.datetime.now()
+            draft = models.Bilan(
+                learner_id=learner_id,
+                class_id=_current_class_id(session, learner_id),
+                status="draft",
+                bilan_date=now.date(),
+                author_id=self._actor.user_id,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(draft)
+            session.flush()
+            _audit(session, self._actor, DRAFT_CREATED_ACTION, draft.id, "depuis l'éditeur", at=now)
+        return _read_sheet(session, draft.id)
+
+    def sheet(self, bilan_id: int) -> BilanSheet:
+        """Any bilan, draft or final, as the editor shows it."""
+        with self._database.snapshot() as connection:
+            return _read_sheet(connection, bilan_id)
+
+    def save_draft(
+        self,
+        bilan_id: int,
+        *,
+        version: int,
+        constats: str,
+        conseils: str,
+        positionings: Mapping[int, str],
+        bilan_date: dt.date | None = None,
+    ) -> BilanSheet:
+        """Enregistrer: texts, date and positionings of a draft in one transaction.
+
+        `positionings` maps CC ids to level codes (or symbols); NE removes the
+        positioning, CCs absent from the mapping keep theirs. `version` is the one
+        the editor read: if the bilan changed since, nothing is written.
+        """
+        self._require_may_position()
+        levels = {cc_id: parse_level(str(level)) for cc_id, level in positionings.items()}
+        return self._write(
+            lambda session: self._save_draft(
+                session, bilan_id, version, constats, conseils, levels, bilan_date
+            )
+        )
+
+    def _save_draft(
+        self,
+        session: Session,
+        bilan_id: int,
+        version: int,
+        constats: str,
+        conseils: str,
+        levels: dict[int, Level],
+        bilan_date: dt.date | None,
+    ) -> BilanSheet:
+        bilan = self._editable(session, bilan_id, version)
+        codes = _cc_codes(session)
+        unknown = sorted(cc_id for cc_id in levels if cc_id not in codes)
+        if unknown:
+            raise ValidationError(
+                "Compétence commune inconnue (n° "
+                + ", ".join(str(cc_id) for cc_id in unknown)
+                + ") : rien n'a été enregistré."
+            )
+        stored = _levels_of(session, bilan_id)
+        now = dt.datetime.now()
+        changes: list[str] = []
+        if bilan_date is not None and bilan_date != bilan.bilan_date:
+            changes.append(f"date : {_day(bilan.bilan_date)} → {_day(bilan_date)}")
+            bilan.bilan_date = bilan_date
+        if constats != bilan.constats:
+            changes.append("Constats modifiés")
+            bilan.constats = constats
+        if conseils != bilan.conseils:
+            changes.append("Conseils modifiés")
+            bilan.conseils = conseils
+        # Always touched, so the version bumps even when only positionings change; the
+        # bilan row is written first, which also serializes concurrent saves.
+        bilan.updated_at = now
+        session.flush()
+        table = models.Positioning
+        for cc_id in sorted(levels, key=lambda cc_id: codes[cc_id][1]):
+            level, before = levels[cc_id], stored.get(cc_id, NOT_EVALUATED)
+            if level.value == before:
+                continue
+            where = (table.bilan_id == bilan_id) & (table.common_competency_id == cc_id)
+            if level is Level.NE:
+                session.execute(delete(table).where(where))
+            elif before == NOT_EVALUATED:
+                session.execute(
+                    insert(table).values(
+                        bilan_id=bilan_id, common_competency_id=cc_id, level=level.value
+                    )
+                )
+            else:
+                session.execute(update(table).where(where).values(level=level.value))
+            changes.append(f"{codes[cc_id][0]} : {before} → {level.value}")
+        _audit(
+            session,
+            self._actor,
+            SAVED_ACTION,
+            bilan_id,
+            " ; ".join(changes) or "aucune modification",
+            at=now,
+        )
+        return _read_sheet(session, bilan_id)
+
+    def finalize(self, bilan_id: int, *, version: int, confirmation: str) -> BilanSheet:
+        """Enregistrer définitivement: the bilan becomes final and starts a new period.
+
+        `confirmation` must be exactly CONFIRMATION (typed by the user).
+        """
+        self._require_may_position()
+        if confirmation != CONFIRMATION_WORD:
+            raise ValidationError(CONFIRMATION_MESSAGE)
+        return self._write(lambda session: self._finalize(session, bilan_id, version))
+
+    def _finalize(self, session: Session, bilan_id: int, version: int) -> BilanSheet:
+        bilan = self._editable(session, bilan_id, version)
+        now = dt.datetime.now()
+        bilan.status = "final"
+        bilan.finalized_at = now
+        bilan.finalized_by_id = self._actor.user_id
+        bilan.updated_at = now
+        session.flush()
+        codes = _cc_codes(session)
+        stored = _levels_of(session, bilan_id)
+        missing = [code for cc_id, (code, _) in codes.items() if cc_id not in stored]
+        _audit(session, self._actor, FINALIZE_ACTION, bilan_id, _missing_details(missing), at=now)
+        return _read_sheet(session, bilan_id)
+
+    def unlock(self, bilan_id: int, *, reason: str) -> BilanSheet:
+        """DDFPT only: a final bilan goes back to draft; who, when and why are audited."""
+        if self._actor.role is not Role.DDFPT:
+            raise PermissionDenied(UNLOCK_DENIED_MESSAGE)
+        cleaned = reason.strip()
+        if not cleaned:
+            raise ValidationError("Indiquez le motif du déverrouillage.")
+        return self._write(
+            lambda session: self._unlock(session, bilan_id, cleaned),
+            integrity_message=(
+                "Un brouillon de bilan vient d'être créé pour cet apprenant : "
+                "le bilan définitif reste verrouillé."
+            ),
+        )
+
+    def _unlock(self, session: Session, bilan_id: int, reason: str) -> BilanSheet:
+        bilan = session.get(models.Bilan, bilan_id)
+        if bilan is None:
+            raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
+        if bilan.status != "final":
+            raise ValidationError("Ce bilan n'est pas définitif : il n'y a rien à déverrouiller.")
+        other = _draft_of(session, bilan.learner_id)
+        if other is not None:
+            raise ValidationError(
+                f"Cet apprenant a déjà un brouillon de bilan (du {_day(other.bilan_date)}) : "
+                "un seul brouillon est possible à la fois. Enregistrez-le définitivement "
+                "avant de déverrouiller celui-ci."
+            )
+        # The guards let the status go back to draft only once this event exists.
+        _audit(session, self._actor, UNLOCK_ACTION, bilan_id, reason)
+        # Only status and version may change (the version bumps through the mapper).
+        bilan.status = "draft"
+        session.flush()
+        return _read_sheet(session, bilan_id)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _require_may_position(self) -> None:
+        if not self._actor.may_position:
+            raise PermissionDenied("Seuls les enseignants et le DDFPT rédigent les bilans.")
+
+    def _editable(self, session: Session, bilan_id: int, version: int) -> models.Bilan:
+        """The draft to change, after the final and version checks."""
+        bilan = session.get(models.Bilan, bilan_id)
+        if bilan is None:
+            raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
+        if bilan.status == "final":
+            raise FinalBilanError(FINAL_MESSAGE)
+        if bilan.version != version:
+            raise ConflictError(_conflict_message(session, bilan))
+        return bilan
+
+    def _write(
+        self,
+        work: Callable[[Session], _T],
+        *,
+        integrity_message: str = "Ce bilan vient d'être modifié ailleurs : rechargez-le.",
+    ) -> _T:
+        """Run one transaction, turning database refusals into French errors."""
+        try:
+            with self._database.transaction() as session:
+                return work(session)
+        except StaleDataError:
+            # Another transaction bumped the version between our read and our write.
+            raise ConflictError(
+                "Ce bilan a été modifié entre-temps sur un autre poste : rechargez-le."
+            ) from None
+        except DBAPIError as exc:
+            if guards.is_final_bilan_refusal(exc):
+                raise FinalBilanError(FINAL_MESSAGE) from None
+            if isinstance(exc, IntegrityError):
+                raise ConflictError(integrity_message) from None
+            if isinstance(exc, OperationalError) and "locked" in str(exc.orig):
+                # SQLite: another connection wrote since this transaction read (or holds
+                # the write lock longer than the busy timeout).
+                raise ConflictError(
+                    "Ce bilan vient d'être modifié ailleurs, ou la base est occupée : "
+                    "rechargez-le puis recommencez."
+                ) from None
+            raise
+
+
+def _draft_of(session: Session, learner_id: int) -> models.Bilan | None:
+    return session.scalars(
+        select(models.Bilan).where(
+            models.Bilan.learner_id == learner_id, models.Bilan.status == "draft"
+        )
+    ).one_or_none()
+
 
 def _current_class_id(session: Session, learner_id: int) -> int | None:
     return session.scalar(
@@ -113,10 +450,67 @@ def _current_class_id(session: Session, learner_id: int) -> int | None:
     )
 
 
-def _audit(session: Session, actor: Actor, action: str, bilan_id: int, details: str) -> None:
+def _cc_codes(session: Session) -> dict[int, tuple[str, int]]:
+    """Every common competency: id → (code, rank in référentiel order)."""
+    rows = session.execute(
+        select(models.CommonCompetency.id, models.CommonCompetency.code).order_by(
+            models.CommonCompetency.referentiel_id, models.CommonCompetency.position
+        )
+    ).all()
+    return {cc_id: (code, rank) for rank, (cc_id, code) in enumerate(rows)}
+
+
+def _levels_of(session: Session, bilan_id: int) -> dict[int, str]:
+    table = models.Positioning
+    return {
+        cc_id: level
+        for cc_id, level in session.execute(
+            select(table.common_competency_id, table.level).where(table.bilan_id == bilan_id)
+        )
+    }
+
+
+def _missing_details(missing: list[str]) -> str:
+    if not missing:
+        return "aucun positionnement NE"
+    plural = "s" if len(missing) > 1 else ""
+    return f"{len(missing)} positionnement{plural} NE : {', '.join(missing)}"
+
+
+def _conflict_message(session: Session, bilan: models.Bilan) -> str:
+    """Name who changed the bilan when the audit log tells (dashboard clicks are not audited)."""
+    event = models.AuditEvent
+    last = session.execute(
+        select(event.actor, event.at)
+        .where(event.entity == "bilan", event.entity_id == bilan.id)
+        .order_by(event.id.desc())
+        .limit(1)
+    ).first()
+    if last is not None and last.at >= bilan.updated_at:
+        return f"Ce bilan a été modifié entre-temps par {last.actor} : rechargez-le."
+    return (
+        "Ce bilan a été modifié entre-temps (depuis le tableau de bord ou un autre poste) : "
+        "rechargez-le."
+    )
+
+
+def _day(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    bilan_id: int,
+    details: str,
+    *,
+    at: dt.datetime | None = None,
+) -> None:
+    # Local time from Python, like the bilan's own timestamps (SQLite's CURRENT_TIMESTAMP is UTC).
     session.execute(
         insert(models.AuditEvent).values(
-            at=func.now(),
+            at=at if at is not None else dt.datetime.now(),
             user_id=actor.user_id,
             actor=actor.display_name,
             action=action,
@@ -124,4 +518,122 @@ def _audit(session: Session, actor: Actor, action: str, bilan_id: int, details: 
             entity_id=bilan_id,
             details=details,
         )
+    )
+
+
+_author, _finalizer = aliased(models.User), aliased(models.User)
+
+
+def _read_sheet(executor: Session | Connection, bilan_id: int) -> BilanSheet:
+    """Build the sheet in five queries, inside the caller's transaction or snapshot."""
+    bilan, learner = models.Bilan, models.Learner
+    klass, year = models.SchoolClass, models.SchoolYear
+    head = executor.execute(
+        select(
+            bilan.learner_id,
+            learner.family_name,
+            learner.first_name,
+            klass.label,
+            year.label,
+            bilan.status,
+            bilan.bilan_date,
+            bilan.constats,
+            bilan.conseils,
+            bilan.version,
+            _author.display_name,
+            bilan.finalized_at,
+            _finalizer.display_name,
+        )
+        .join(learner, learner.id == bilan.learner_id)
+        .outerjoin(klass, klass.id == bilan.class_id)
+        .outerjoin(year, year.id == klass.school_year_id)
+        .outerjoin(_author, _author.id == bilan.author_id)
+        .outerjoin(_finalizer, _finalizer.id == bilan.finalized_by_id)
+        .where(bilan.id == bilan_id)
+    ).first()
+    if head is None:
+        raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
+    (
+        learner_id,
+        family_name,
+        first_name,
+        class_label,
+        year_label,
+        status,
+        bilan_date,
+        constats,
+        conseils,
+        version,
+        author,
+        finalized_at,
+        finalized_by,
+    ) = head
+
+    previous_query = select(bilan.id, bilan.bilan_date).where(
+        bilan.learner_id == learner_id, bilan.status == "final", bilan.id != bilan_id
+    )
+    if status == "final":
+        previous_query = previous_query.where(
+            or_(
+                bilan.bilan_date < bilan_date,
+                and_(bilan.bilan_date == bilan_date, bilan.id < bilan_id),
+            )
+        )
+    previous = executor.execute(
+        previous_query.order_by(bilan.bilan_date.desc(), bilan.id.desc()).limit(1)
+    ).first()
+    previous_id, previous_date = (previous.id, previous.bilan_date) if previous else (None, None)
+
+    positioning = models.Positioning
+    levels: dict[tuple[int, int], str] = {
+        (owner, cc_id): level
+        for owner, cc_id, level in executor.execute(
+            select(positioning.bilan_id, positioning.common_competency_id, positioning.level).where(
+                positioning.bilan_id.in_(
+                    [bilan_id] if previous_id is None else [bilan_id, previous_id]
+                )
+            )
+        )
+    }
+    cc = models.CommonCompetency
+    rows = tuple(
+        BilanRow(
+            common_competency_id=cc_id,
+            code=code,
+            title=title,
+            previous=(
+                None if previous_id is None else levels.get((previous_id, cc_id), NOT_EVALUATED)
+            ),
+            current=levels.get((bilan_id, cc_id), NOT_EVALUATED),
+        )
+        for cc_id, code, title in executor.execute(
+            select(cc.id, cc.code, cc.title).order_by(cc.referentiel_id, cc.position)
+        )
+    )
+    event = models.AuditEvent
+    history = tuple(
+        AuditEntry(at, actor, action, ACTION_LABELS.get(action, action), details)
+        for at, actor, action, details in executor.execute(
+            select(event.at, event.actor, event.action, event.details)
+            .where(event.entity == "bilan", event.entity_id == bilan_id)
+            .order_by(event.id)
+        )
+    )
+    return BilanSheet(
+        bilan_id=bilan_id,
+        learner_id=learner_id,
+        learner_name=display_name(family_name, first_name),
+        class_label=class_label,
+        school_year_label=year_label,
+        status=status,
+        bilan_date=bilan_date,
+        constats=constats,
+        conseils=conseils,
+        version=version,
+        author=author,
+        finalized_at=finalized_at,
+        finalized_by=finalized_by,
+        previous_date=previous_date,
+        rows=rows,
+        history=history,
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from livret.domain.roles import Actor
+from livret.domain.roles import Actor, Role
 from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
@@ -22,9 +22,14 @@ class Services:
     bilans: BilanService
     overviews: OverviewService
 
+    def for_role(self, role: Role) -> Services:
+        """The same services, acting as the local profile with another role."""
+        actor = local_actor(self.database, role)
+        return replace(self, actor=actor, bilans=BilanService(self.database, actor))
 
-def build_services(database: Database) -> Services:
-    actor = local_actor(database)
+
+def build_services(database: Database, role: Role = Role.TEACHER) -> Services:
+    actor = local_actor(database, role)
     return Services(
         database=database,
         actor=actor,

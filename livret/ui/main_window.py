@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget
 
 from livret import __version__
 from livret.domain.errors import LivretError
+from livret.domain.roles import ROLE_LABELS, Role
 from livret.services.container import Services
 from livret.ui.class_overview import ClassOverviewView
-from livret.ui.dashboard.view import DashboardView, show_error
+from livret.ui.dashboard.view import DashboardView
+from livret.ui.messages import show_error
 from livret.ui.selectors import LearnerSelector
 
 SETTINGS_CLASS = "selection/class_id"
 SETTINGS_LEARNER = "selection/learner_id"
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_STATE = "window/state"
+SETTINGS_ROLE = "profile/role"
+PROFILE_ROLES = (Role.TEACHER, Role.DDFPT)
+
+
+def saved_role(settings: QSettings) -> Role:
+    """The local profile's role chosen in the Profil menu (teacher by default)."""
+    value = str(settings.value(SETTINGS_ROLE, Role.TEACHER.value))
+    return Role(value) if value in {r.value for r in PROFILE_ROLES} else Role.TEACHER
 
 
 class MainWindow(QMainWindow):
@@ -31,6 +41,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self._settings = settings or QSettings()
+        self._services = services
         self.setWindowTitle(self.tr("Livret — %1").replace("%1", database_name))
         self.resize(1200, 800)
 
@@ -67,10 +78,35 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        profile_menu = self.menuBar().addMenu(self.tr("&Profil"))
+        profile_menu.addSection(self.tr("Rôle du profil local"))
+        group = QActionGroup(self)
+        self.role_actions: dict[Role, QAction] = {}
+        for role in PROFILE_ROLES:
+            action = QAction(ROLE_LABELS[role], group)
+            action.setCheckable(True)
+            action.setChecked(role is self._services.actor.role)
+            action.triggered.connect(lambda _=False, r=role: self.set_role(r))
+            profile_menu.addAction(action)
+            self.role_actions[role] = action
         help_menu = self.menuBar().addMenu(self.tr("&Aide"))
         about = QAction(self.tr("À &propos de Livret"), self)
         about.triggered.connect(self._on_about)
         help_menu.addAction(about)
+
+    def set_role(self, role: Role) -> None:
+        """Until user accounts exist, the local profile's role is a setting (DDFPT unlocks)."""
+        try:
+            self._services = self._services.for_role(role)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return
+        self._settings.setValue(SETTINGS_ROLE, role.value)
+        self.role_actions[role].setChecked(True)
+        self.dashboard.set_bilan_service(self._services.bilans)
+        self.statusBar().showMessage(
+            self.tr("Profil local : %1").replace("%1", ROLE_LABELS[role]), 5000
+        )
 
     def _restore(self) -> None:
         geometry = self._settings.value(SETTINGS_GEOMETRY)

@@ -230,6 +230,14 @@ class DashboardModel(QAbstractTableModel):
             row += 1
         return self.index(row, self._current_column(section))
 
+    def previous_bilan_id(self, row_number: int, column: int) -> int | None:
+        """The final bilan whose positioning a blue-row cell shows."""
+        row = self._layout.rows[row_number]
+        if row.kind is not RowKind.BILANS:
+            return None
+        positioning = self._previous_at(row.section, column)
+        return positioning.bilan_id if positioning is not None else None
+
     def current_column_index(self) -> int | None:
         """The expanded view's "Actuel" column (None in the condensed view)."""
         return self._layout.current_column

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QMessageBox,
     QPushButton,
     QTableView,
     QToolButton,
@@ -21,10 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from livret.domain.errors import LivretError
+from livret.domain.roles import Role
 from livret.domain.suggestion import METHOD_LABELS, SuggestionMethod, SuggestionSettings
-from livret.services.bilans import BilanService
+from livret.services.bilans import BilanService, BilanSheet
 from livret.services.dashboard import DashboardService
 from livret.services.dto import LearnerDashboard
+from livret.ui.bilan.editor import BilanEditor
 from livret.ui.dashboard.delegate import MarkDelegate, RowHeader
 from livret.ui.dashboard.detail import EvaluationDetailWindow
 from livret.ui.dashboard.model import (
@@ -37,6 +38,7 @@ from livret.ui.dashboard.model import (
     ViewOptions,
 )
 from livret.ui.dashboard.picker import LevelPicker
+from livret.ui.messages import show_error
 from livret.ui.text import count
 
 SETTINGS_CONDENSED = "dashboard/condensed"
@@ -47,11 +49,6 @@ SETTINGS_METHOD = "dashboard/suggestion_method"
 ROW_HEIGHTS = {RowKind.TITLE: 44, RowKind.CRITERION: 24, RowKind.BILANS: 28}
 LABEL_WIDTH = 470
 MIN_COLUMN_WIDTH = 28
-
-
-def show_error(parent: QWidget, message: str) -> None:
-    """Tell the user why an action failed (a seam tests can patch)."""
-    QMessageBox.warning(parent, parent.tr("Livret"), message)
 
 
 class DashboardView(QWidget):
@@ -76,6 +73,7 @@ class DashboardView(QWidget):
         super().__init__(parent)
         self._dashboards = dashboards
         self._bilans = bilans
+        self.editor: BilanEditor | None = None
         self._settings = settings
         self._specialties = [code for code, _ in specialties]
         self._learner_id: int | None = None
@@ -180,11 +178,10 @@ class DashboardView(QWidget):
         self.bilan_button = QPushButton(self.tr("BILAN INTERMÉDIAIRE"))
         self.bilan_button.setEnabled(False)
         self.bilan_button.setToolTip(
-            self.tr(
-                "L'éditeur de bilan intermédiaire arrive dans une prochaine version : "
-                "les positionnements choisis ici sont déjà enregistrés dans le brouillon."
-            )
+            self.tr("Ouvrir le bilan intermédiaire en cours (brouillon) de l'apprenant")
         )
+        self.bilan_button.setStyleSheet("QPushButton { font-weight: bold; padding: 4px 12px; }")
+        self.bilan_button.clicked.connect(self.open_bilan_editor)
 
     def _check_action(self, text: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self)
@@ -282,7 +279,59 @@ class DashboardView(QWidget):
 
     # -- slots -------------------------------------------------------------------------
 
+    def set_bilan_service(self, bilans: BilanService) -> None:
+        """The profile's role changed: bilans are now written as that actor."""
+        self._bilans = bilans
+
+    def open_bilan_editor(self) -> BilanEditor | None:
+        """BILAN INTERMÉDIAIRE: the learner's draft (created if none) in the editor."""
+        dashboard = self.model.dashboard
+        if dashboard is None:
+            return None
+        try:
+            sheet = self._bilans.open_draft(dashboard.learner.id)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        return self._open_editor(sheet)
+
+    def open_final_bilan(self, bilan_id: int) -> BilanEditor | None:
+        """A final bilan, read-only (the DDFPT may unlock it from there)."""
+        try:
+            sheet = self._bilans.sheet(bilan_id)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        return self._open_editor(sheet)
+
+    def _open_editor(self, sheet: BilanSheet) -> BilanEditor:
+        suggestions = {}
+        if self.model.dashboard is not None:
+            for number, section in enumerate(self.model.dashboard.sections):
+                suggestion = self.model.suggestion(number)
+                if suggestion is not None:
+                    suggestions[section.common_competency.id] = suggestion
+        if self.editor is not None:
+            self.editor.close()
+        editor = BilanEditor(
+            self._bilans,
+            sheet,
+            suggestions,
+            can_unlock=self._bilans.actor.role is Role.DDFPT,
+            parent=self,
+        )
+        editor.bilan_changed.connect(self._on_bilan_changed)
+        self.editor = editor
+        editor.show()
+        return editor
+
+    def _on_bilan_changed(self, learner_id: int) -> None:
+        """A saved, finalized or unlocked bilan: new positionings, maybe a new period."""
+        if learner_id == self._learner_id:
+            self.show_learner(learner_id)
+
     def _show(self, dashboard: LearnerDashboard | None) -> None:
+        self.bilan_button.setEnabled(dashboard is not None)
         self.model.set_dashboard(dashboard, self.view_options(), self.suggestion_settings())
         self._apply_sizes()
         self._fill_jump_menu(dashboard)
@@ -368,6 +417,10 @@ class DashboardView(QWidget):
             self.open_detail(int(index.data(EVALUATION_INDEX_ROLE)))
         elif kind == CellKind.CURRENT:
             self.open_picker(int(index.data(SECTION_ROLE)))
+        elif kind == CellKind.PREVIOUS:
+            bilan_id = self.model.previous_bilan_id(index.row(), index.column())
+            if bilan_id is not None:
+                self.open_final_bilan(bilan_id)
 
     def _save_positioning(self, section: int, level: str) -> None:
         dashboard = self.model.dashboard

@@ -1,0 +1,1 @@
+"""The bilan intermédiaire: editor, confirmation and unlock dialogs."""

@@ -1,0 +1,437 @@
+"""The bilan intermédiaire editor: Constats, Conseils, positionings, radar, save or finalize."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livret.domain.errors import LivretError
+from livret.domain.levels import style_of
+from livret.domain.suggestion import Suggestion
+from livret.services.bilans import BilanService, BilanSheet
+from livret.ui.bilan.dialogs import ConfirmationDialog, UnlockDialog
+from livret.ui.dashboard.picker import LevelPicker
+from livret.ui.messages import UnsavedChoice, ask_unsaved, show_error
+from livret.ui.widgets.radar import RadarChart
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+COMPETENCY, PREVIOUS, CURRENT = range(3)
+LEVEL_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _day(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+class BilanRowsModel(QAbstractTableModel):
+    """Bilan des compétences: one row per CC; Précédent (read-only) and Actuel (editable)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sheet: BilanSheet | None = None
+        self._current: dict[int, str] = {}
+
+    def set_sheet(self, sheet: BilanSheet) -> None:
+        self.beginResetModel()
+        self._sheet = sheet
+        self._current = {row.common_competency_id: row.current for row in sheet.rows}
+        self.endResetModel()
+
+    def current_levels(self) -> dict[int, str]:
+        return dict(self._current)
+
+    def set_current(self, row: int, level: str) -> None:
+        assert self._sheet is not None
+        self._current[self._sheet.rows[row].common_competency_id] = level
+        index = self.index(row, CURRENT)
+        self.dataChanged.emit(index, index)
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Override QAbstractItemModel::rowCount."""
+        return 0 if parent.isValid() or self._sheet is None else len(self._sheet.rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Override QAbstractItemModel::columnCount."""
+        return 0 if parent.isValid() else 3
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Override QAbstractItemModel::headerData: Précédent is headed with its date."""
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if section == COMPETENCY:
+            return "Compétence commune"
+        if section == PREVIOUS:
+            previous = self._sheet.previous_date if self._sheet else None
+            return f"Précédent\n{_day(previous)}" if previous else "Précédent\n—"
+        if section == CURRENT:
+            return "Actuel"
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel::data."""
+        if not index.isValid() or self._sheet is None:
+            return None
+        if not (0 <= index.row() < len(self._sheet.rows) and 0 <= index.column() < 3):
+            return None
+        row = self._sheet.rows[index.row()]
+        if index.column() == COMPETENCY:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{row.code} {row.title}"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{row.code} — {row.title}"
+            return None
+        level = (
+            row.previous if index.column() == PREVIOUS else self._current[row.common_competency_id]
+        )
+        if level is None:
+            return "—" if role == Qt.ItemDataRole.DisplayRole else None
+        style = style_of(level)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return f"{style.symbol}  {style.label}"
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(QColor(style.color))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(style.text_color))
+        if role == LEVEL_ROLE:
+            return level
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == CURRENT:
+            return "Cliquer (ou Entrée) pour choisir le niveau"
+        return None
+
+
+class BilanEditor(QDialog):
+    """ "Bilan de NOM Prénom": write the draft, save it, finalize it; read a final one.
+
+    Signals:
+        bilan_changed(int): the learner id whose bilan was saved, finalized or unlocked.
+    """
+
+    bilan_changed = Signal(int)
+
+    def __init__(
+        self,
+        bilans: BilanService,
+        sheet: BilanSheet,
+        suggestions: Mapping[int, Suggestion],
+        *,
+        can_unlock: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._bilans = bilans
+        self._suggestions = dict(suggestions)
+        self._can_unlock = can_unlock
+        self._sheet = sheet
+        self._dirty = False
+        self._loading = False
+        self.confirmation_dialog: ConfirmationDialog | None = None
+        self.unlock_dialog: UnlockDialog | None = None
+        self.picker: LevelPicker | None = None
+        self.setWindowTitle(self.tr("Bilan intermédiaire"))
+        self.setSizeGripEnabled(True)
+
+        self.title = QLabel()
+        title_font = QFont(self.title.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.6)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.class_label = QLabel()
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("dd/MM/yyyy")
+        self.date_edit.setAccessibleName(self.tr("Date du bilan"))
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #e65100; font-weight: bold;")
+        self.constats = QPlainTextEdit()
+        self.constats.setAccessibleName(self.tr("Constats"))
+        self.conseils = QPlainTextEdit()
+        self.conseils.setAccessibleName(self.tr("Conseils"))
+        for editor in (self.constats, self.conseils):
+            editor.setMinimumHeight(80)
+            editor.textChanged.connect(self._on_edited)
+        self.date_edit.dateChanged.connect(self._on_edited)
+
+        self.rows = BilanRowsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.rows)
+        self.table.setAccessibleName(self.tr("Bilan des compétences"))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COMPETENCY, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(PREVIOUS, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(CURRENT, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(PREVIOUS, 190)
+        header.resizeSection(CURRENT, 190)
+        self.table.clicked.connect(self._on_row_activated)
+        self.table.activated.connect(self._on_row_activated)
+
+        self.radar = RadarChart()
+        self.history = QListWidget()
+        self.history.setAccessibleName(self.tr("Historique du bilan"))
+        self.history.setMaximumHeight(110)
+
+        self.save_button = QPushButton(self.tr("&Enregistrer"))
+        self.finalize_button = QPushButton(self.tr("Enregistrer &définitivement…"))
+        self.unlock_button = QPushButton(self.tr("&Déverrouiller…"))
+        self.close_button = QPushButton(self.tr("Fermer"))
+        self.save_button.clicked.connect(self.save)
+        self.finalize_button.clicked.connect(self.ask_finalize)
+        self.unlock_button.clicked.connect(self.ask_unlock)
+        self.close_button.clicked.connect(self.close)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Classe :"), self.class_label)
+        form.addRow(self.tr("Date :"), self.date_edit)
+        texts = QGridLayout()
+        texts.addWidget(QLabel(self.tr("<b>Constats :</b>")), 0, 0)
+        texts.addWidget(QLabel(self.tr("<b>Conseils :</b>")), 0, 1)
+        texts.addWidget(self.constats, 1, 0)
+        texts.addWidget(self.conseils, 1, 1)
+        left = QVBoxLayout()
+        left.addWidget(QLabel(self.tr("<b>Bilan des compétences</b>")))
+        left.addWidget(self.table, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.radar, 1)
+        middle = QHBoxLayout()
+        middle.addLayout(left, 3)
+        middle.addLayout(right, 2)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.unlock_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.finalize_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.status)
+        layout.addLayout(form)
+        layout.addWidget(self.warning)
+        layout.addLayout(texts)
+        layout.addLayout(middle, 1)
+        layout.addWidget(QLabel(self.tr("<b>Historique</b>")))
+        layout.addWidget(self.history)
+        layout.addLayout(buttons)
+        self.resize(1200, 900)
+        self._load(sheet)
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def sheet(self) -> BilanSheet:
+        return self._sheet
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def _load(self, sheet: BilanSheet) -> None:
+        self._loading = True
+        self._sheet = sheet
+        self.title.setText(self.tr("Bilan de %1").replace("%1", sheet.learner_name))
+        year = f" ({sheet.school_year_label})" if sheet.school_year_label else ""
+        self.class_label.setText(f"{sheet.class_label or '—'}{year}")
+        self.date_edit.setDate(
+            QDate(sheet.bilan_date.year, sheet.bilan_date.month, sheet.bilan_date.day)
+        )
+        self.constats.setPlainText(sheet.constats)
+        self.conseils.setPlainText(sheet.conseils)
+        self.rows.set_sheet(sheet)
+        self.table.resizeRowsToContents()
+        self.radar.set_axes([row.code for row in sheet.rows], [row.title for row in sheet.rows])
+        self.history.clear()
+        for entry in sheet.history:
+            when = entry.at.strftime("%d/%m/%Y %H:%M")
+            details = f" — {entry.details}" if entry.details else ""
+            self.history.addItem(f"{when} · {entry.label} · {entry.actor}{details}")
+        final = sheet.is_final
+        for widget in (self.constats, self.conseils):
+            widget.setReadOnly(final)
+        self.date_edit.setEnabled(not final)
+        self.save_button.setVisible(not final)
+        self.finalize_button.setVisible(not final)
+        self.unlock_button.setVisible(final and self._can_unlock)
+        if final:
+            by = f" par {sheet.finalized_by}" if sheet.finalized_by else ""
+            when = f" le {_day(sheet.finalized_at.date())}" if sheet.finalized_at else ""
+            self.status.setText(
+                self.tr("<b>Bilan définitif</b>%1%2 : il ne peut plus être modifié.")
+                .replace("%1", when)
+                .replace("%2", by)
+            )
+        else:
+            self.status.setText(self.tr("Brouillon — enregistrez-le pour y revenir plus tard."))
+        self._loading = False
+        self._dirty = False
+        self._refresh_dependent()
+
+    def _refresh_dependent(self) -> None:
+        """The radar and the NE warning follow the Actuel column live."""
+        sheet = self._sheet
+        levels = self.rows.current_levels()
+        current = [levels[row.common_competency_id] for row in sheet.rows]
+        previous = (
+            [row.previous or "NE" for row in sheet.rows]
+            if sheet.previous_date is not None
+            else None
+        )
+        self.radar.set_series(
+            previous,
+            f"Précédent — {_day(sheet.previous_date)}" if sheet.previous_date else None,
+            current,
+            f"Actuel — {_day(self._date())}",
+        )
+        missing = [row.code for row in sheet.rows if levels[row.common_competency_id] == "NE"]
+        if missing and not sheet.is_final:
+            self.warning.setText(
+                self.tr("Positionnements manquants (restent NE) : %1").replace(
+                    "%1", ", ".join(missing)
+                )
+            )
+            self.warning.show()
+        else:
+            self.warning.hide()
+
+    def _date(self) -> dt.date:
+        value = self.date_edit.date()
+        return dt.date(value.year(), value.month(), value.day())
+
+    # -- slots -------------------------------------------------------------------------
+
+    def _on_edited(self) -> None:
+        if not self._loading:
+            self._dirty = True
+            if self.sender() is self.date_edit:
+                self._refresh_dependent()
+
+    def _on_row_activated(self, index: QModelIndex) -> None:
+        if self._sheet.is_final or index.column() != CURRENT:
+            return
+        self.open_picker(index.row())
+
+    def open_picker(self, row: int) -> LevelPicker:
+        sheet_row = self._sheet.rows[row]
+        picker = LevelPicker(
+            f"{sheet_row.code} - {sheet_row.title}",
+            self.rows.current_levels()[sheet_row.common_competency_id],
+            self._suggestions.get(sheet_row.common_competency_id),
+            self,
+        )
+        picker.level_chosen.connect(lambda level: self.set_level(row, level))
+        cell = self.table.visualRect(self.rows.index(row, CURRENT))
+        picker.move(self.table.viewport().mapToGlobal(cell.bottomLeft()))
+        self.picker = picker
+        picker.show()
+        return picker
+
+    def set_level(self, row: int, level: str) -> None:
+        """Change a positioning in the editor (saved with Enregistrer)."""
+        self.rows.set_current(row, level)
+        self._dirty = True
+        self._refresh_dependent()
+
+    def save(self) -> bool:
+        """Enregistrer: texts, date and positionings in one transaction."""
+        try:
+            sheet = self._bilans.save_draft(
+                self._sheet.bilan_id,
+                version=self._sheet.version,
+                constats=self.constats.toPlainText(),
+                conseils=self.conseils.toPlainText(),
+                positionings=self.rows.current_levels(),
+                bilan_date=self._date(),
+            )
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return False
+        self._load(sheet)
+        self.bilan_changed.emit(sheet.learner_id)
+        return True
+
+    def ask_finalize(self) -> ConfirmationDialog:
+        dialog = ConfirmationDialog(self._sheet.learner_name, len(self._missing()), self)
+        dialog.accepted.connect(lambda: self._finalize(dialog.typed()))
+        self.confirmation_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _missing(self) -> list[str]:
+        levels = self.rows.current_levels()
+        return [row.code for row in self._sheet.rows if levels[row.common_competency_id] == "NE"]
+
+    def _finalize(self, typed: str) -> None:
+        if self._dirty and not self.save():
+            return
+        try:
+            sheet = self._bilans.finalize(
+                self._sheet.bilan_id, version=self._sheet.version, confirmation=typed
+            )
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return
+        self._load(sheet)
+        self.bilan_changed.emit(sheet.learner_id)
+
+    def ask_unlock(self) -> UnlockDialog:
+        dialog = UnlockDialog(self._sheet.learner_name, self)
+        dialog.accepted.connect(lambda: self._unlock(dialog.reason.toPlainText()))
+        self.unlock_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _unlock(self, reason: str) -> None:
+        try:
+            sheet = self._bilans.unlock(self._sheet.bilan_id, reason=reason)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return
+        self._load(sheet)
+        self.bilan_changed.emit(sheet.learner_id)
+
+    def reject(self) -> None:
+        """Override QDialog::reject (Escape, Fermer, the window's close): no silent loss.
+
+        QDialog::closeEvent goes through reject(); not calling the base keeps it open.
+        """
+        if self._dirty and not self._sheet.is_final:
+            choice = ask_unsaved(self)
+            if choice is UnsavedChoice.CANCEL:
+                return
+            if choice is UnsavedChoice.SAVE and not self.save():
+                return
+            self._dirty = False
+        super().reject()

@@ -1,0 +1,35 @@
+"""Message boxes behind small functions: one place for the wording, a seam for tests."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+class UnsavedChoice(Enum):
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+def show_error(parent: QWidget, message: str) -> None:
+    """Tell the user why an action failed."""
+    QMessageBox.warning(parent, parent.tr("Livret"), message)
+
+
+def ask_unsaved(parent: QWidget) -> UnsavedChoice:
+    """Closing with unsaved changes: save them, drop them, or stay."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(parent.tr("Modifications non enregistrées"))
+    box.setText(parent.tr("Le bilan a des modifications non enregistrées."))
+    save = box.addButton(parent.tr("Enregistrer"), QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton(parent.tr("Ne pas enregistrer"), QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(parent.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is save:
+        return UnsavedChoice.SAVE
+    if box.clickedButton() is discard:
+        return UnsavedChoice.DISCARD
+    return UnsavedChoice.CANCEL

@@ -1,0 +1,1 @@
+"""Reusable widgets: the radar chart of the two last bilans."""
