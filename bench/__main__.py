@@ -23,9 +23,10 @@ from PySide6.QtWidgets import QApplication
 from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
-from livret.services.database import open_database
+from livret.services.database import Database, open_database
 from livret.services.demo import create_demo
 from livret.services.users import local_actor
+from livret.ui.bilan.editor import BilanEditor
 from livret.ui.dashboard.view import DashboardView
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -130,6 +131,7 @@ def main() -> int:
         build_ms.append(build)
         paint_ms.append(paint)
         full_paint_ms.append(full_paint)
+    editor_ms = measure_editor(database, view, sample_size=len(sample))
     raw.close()
     view.close()
     app.processEvents()
@@ -152,7 +154,36 @@ def main() -> int:
         )
     ratio = statistics.median(data_ms) / statistics.median(raw_ms)
     print(f"  ratio (query + model build) / raw fetch, medians: {ratio:.2f}")
+    print(f"open the bilan editor with radar over {len(editor_ms)} drafts (read + build + paint):")
+    print(
+        f"  {'editor':<27} p50 {percentile(editor_ms, 0.5):6.1f} ms"
+        f"   p95 {percentile(editor_ms, 0.95):6.1f} ms"
+    )
     return 0
+
+
+def measure_editor(database: Database, view: DashboardView, sample_size: int) -> list[float]:
+    """Open each draft's editor as BILAN INTERMÉDIAIRE does: read the sheet, build, paint."""
+    with database.engine.connect() as connection:
+        drafts = [
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT id FROM bilan WHERE status = 'draft' ORDER BY id"
+            ).fetchall()
+        ][:sample_size]
+    bilans = BilanService(database, local_actor(database))
+
+    def open_editor(bilan_id: int) -> object:
+        editor = BilanEditor(bilans, bilans.sheet(bilan_id), {}, can_unlock=False, parent=view)
+        editor.show()
+        editor.grab()
+        editor._dirty = False
+        editor.close()
+        editor.deleteLater()
+        return editor
+
+    open_editor(drafts[0])  # warm-up: first pyqtgraph scene
+    return [timed(open_editor, bilan_id) for bilan_id in drafts]
 
 
 if __name__ == "__main__":

@@ -112,6 +112,28 @@ def main() -> int:
         save(picker, args.out / "choix-positionnement.png")
         picker.close()
 
+        # The bilan editor on the learner's draft, with a previous final bilan.
+        editor = dashboard.open_bilan_editor()
+        assert editor is not None
+        editor.constats.setPlainText(
+            "Bonne progression depuis mars : la préparation du poste et la sécurité sont "
+            "maîtrisées. Les documents de suivi restent incomplets."
+        )
+        editor.conseils.setPlainText(
+            "Renseigner la GMAO à chaque intervention ; demander l'avis du tuteur sur la "
+            "conduite de ligne pendant la prochaine PFMP."
+        )
+        for row, level in enumerate(("3", "4", "3", "3", "4", "3", "2", "3", "2", "3", "4", "3")):
+            editor.set_level(row, level)
+        editor.resize(1250, 980)
+        save(editor, args.out / "bilan-editeur.png")
+        dialog = editor.ask_finalize()
+        dialog.word.setText("CONFIRMATION")
+        save(dialog, args.out / "bilan-confirmation.png")
+        dialog.accept()
+        save(editor, args.out / "bilan-definitif.png")
+        editor.close()
+
         window.tabs.setCurrentWidget(window.class_overview)
         save(window, args.out / "vue-classe.png")
         window.close()

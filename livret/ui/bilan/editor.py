@@ -172,6 +172,7 @@ class BilanEditor(QDialog):
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd/MM/yyyy")
         self.date_edit.setAccessibleName(self.tr("Date du bilan"))
+        self.date_edit.setMaximumWidth(160)
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #e65100; font-weight: bold;")
@@ -180,7 +181,8 @@ class BilanEditor(QDialog):
         self.conseils = QPlainTextEdit()
         self.conseils.setAccessibleName(self.tr("Conseils"))
         for editor in (self.constats, self.conseils):
-            editor.setMinimumHeight(80)
+            editor.setMinimumHeight(70)
+            editor.setMaximumHeight(130)
             editor.textChanged.connect(self._on_edited)
         self.date_edit.dateChanged.connect(self._on_edited)
 
@@ -204,7 +206,7 @@ class BilanEditor(QDialog):
         self.radar = RadarChart()
         self.history = QListWidget()
         self.history.setAccessibleName(self.tr("Historique du bilan"))
-        self.history.setMaximumHeight(110)
+        self.history.setMaximumHeight(90)
 
         self.save_button = QPushButton(self.tr("&Enregistrer"))
         self.finalize_button = QPushButton(self.tr("Enregistrer &définitivement…"))
