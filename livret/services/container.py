@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from livret.domain.roles import Actor, Role
+from livret.services.bilan_list import BilanListService
 from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
@@ -21,6 +22,7 @@ class Services:
     dashboards: DashboardService
     bilans: BilanService
     overviews: OverviewService
+    bilan_list: BilanListService
 
     def for_role(self, role: Role) -> Services:
         """The same services, acting as the local profile with another role."""
@@ -37,4 +39,5 @@ def build_services(database: Database, role: Role = Role.TEACHER) -> Services:
         dashboards=DashboardService(database),
         bilans=BilanService(database, actor),
         overviews=OverviewService(database),
+        bilan_list=BilanListService(database),
     )

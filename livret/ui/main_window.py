@@ -10,6 +10,8 @@ from livret import __version__
 from livret.domain.errors import LivretError
 from livret.domain.roles import ROLE_LABELS, Role
 from livret.services.container import Services
+from livret.ui.bilan.editor import BilanEditor
+from livret.ui.bilans_module import BilansModule
 from livret.ui.class_overview import ClassOverviewView
 from livret.ui.dashboard.view import DashboardView
 from livret.ui.messages import show_error
@@ -62,6 +64,11 @@ class MainWindow(QMainWindow):
         self.class_overview = ClassOverviewView(services.overviews)
         self.tabs.addTab(self.dashboard, self.tr("Tableau de bord"))
         self.tabs.addTab(self.class_overview, self.tr("Vue de la classe"))
+        self.bilans_module = BilansModule(services.bilan_list)
+        self.tabs.addTab(self.bilans_module, self.tr("Bilans de compétences"))
+        self.bilans_module.bilan_opened.connect(self.open_bilan)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.bilan_editor: BilanEditor | None = None
         self.class_overview.learner_activated.connect(self._on_overview_learner)
         self.dashboard.positioning_saved.connect(self._on_positioning_saved)
         self.setCentralWidget(self.tabs)
@@ -93,6 +100,39 @@ class MainWindow(QMainWindow):
         about = QAction(self.tr("À &propos de Livret"), self)
         about.triggered.connect(self._on_about)
         help_menu.addAction(about)
+
+    def open_bilan(self, bilan_id: int, author_id: int) -> BilanEditor | None:
+        """From the Bilans module: read-only, or the editor when it is the user's own draft."""
+        bilans = self._services.bilans
+        try:
+            sheet = bilans.sheet(bilan_id)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        own_draft = not sheet.is_final and author_id == (bilans.actor.user_id or -1)
+        if self.bilan_editor is not None:
+            self.bilan_editor.close()
+        editor = BilanEditor(
+            bilans,
+            sheet,
+            {},
+            can_unlock=bilans.actor.role is Role.DDFPT,
+            read_only=not sheet.is_final and not own_draft,
+            parent=self,
+        )
+        editor.bilan_changed.connect(self._on_bilan_changed)
+        self.bilan_editor = editor
+        editor.show()
+        return editor
+
+    def _on_bilan_changed(self, learner_id: int) -> None:
+        self.bilans_module.reload()
+        if self.selector.current_learner_id() == learner_id:
+            self.dashboard.show_learner(learner_id)
+
+    def _on_tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.bilans_module:
+            self.bilans_module.reload()
 
     def set_role(self, role: Role) -> None:
         """Until user accounts exist, the local profile's role is a setting (DDFPT unlocks)."""

@@ -145,10 +145,12 @@ class BilanEditor(QDialog):
         suggestions: Mapping[int, Suggestion],
         *,
         can_unlock: bool,
+        read_only: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._bilans = bilans
+        self._read_only = read_only
         self._suggestions = dict(suggestions)
         self._can_unlock = can_unlock
         self._sheet = sheet
@@ -281,11 +283,12 @@ class BilanEditor(QDialog):
             details = f" — {entry.details}" if entry.details else ""
             self.history.addItem(f"{when} · {entry.label} · {entry.actor}{details}")
         final = sheet.is_final
+        locked = final or self._read_only
         for widget in (self.constats, self.conseils):
-            widget.setReadOnly(final)
-        self.date_edit.setEnabled(not final)
-        self.save_button.setVisible(not final)
-        self.finalize_button.setVisible(not final)
+            widget.setReadOnly(locked)
+        self.date_edit.setEnabled(not locked)
+        self.save_button.setVisible(not locked)
+        self.finalize_button.setVisible(not locked)
         self.unlock_button.setVisible(final and self._can_unlock)
         if final:
             by = f" par {sheet.finalized_by}" if sheet.finalized_by else ""
@@ -294,6 +297,10 @@ class BilanEditor(QDialog):
                 self.tr("<b>Bilan définitif</b>%1%2 : il ne peut plus être modifié.")
                 .replace("%1", when)
                 .replace("%2", by)
+            )
+        elif self._read_only:
+            self.status.setText(
+                self.tr("Brouillon de %1, en lecture seule.").replace("%1", sheet.author or "—")
             )
         else:
             self.status.setText(self.tr("Brouillon — enregistrez-le pour y revenir plus tard."))
@@ -341,7 +348,7 @@ class BilanEditor(QDialog):
                 self._refresh_dependent()
 
     def _on_row_activated(self, index: QModelIndex) -> None:
-        if self._sheet.is_final or index.column() != CURRENT:
+        if self._sheet.is_final or self._read_only or index.column() != CURRENT:
             return
         self.open_picker(index.row())
 
