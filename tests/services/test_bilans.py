@@ -23,6 +23,7 @@ from livret.services.dashboard import DashboardService
 from livret.services.database import Database
 from livret.services.users import local_actor
 from livret.storage.guards import is_final_bilan_refusal
+from tests.demo_queries import learner_with
 
 CC_CODES = [
     "CC1.1", "CC2.1", "CC2.2", "CC2.3", "CC2.4", "CC3.1", "CC3.2",
@@ -196,18 +197,6 @@ def test_open_draft_reuses_the_dashboard_draft(database: Database) -> None:
     assert len(sheet.missing) == 12 and "CC4.2" not in sheet.missing
 
 
-def _learner_with_two_finals_and_a_draft(database: Database) -> int:
-    return int(
-        scalar(
-            database,
-            "SELECT learner_id FROM bilan GROUP BY learner_id "
-            "HAVING SUM(CASE WHEN status = 'final' THEN 1 ELSE 0 END) = 2 "
-            "AND SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END) = 1 "
-            "ORDER BY learner_id LIMIT 1",
-        )
-    )
-
-
 def _levels_by_code(database: Database, bilan_id: int) -> dict[str, str]:
     return dict(
         query(
@@ -221,7 +210,7 @@ def _levels_by_code(database: Database, bilan_id: int) -> dict[str, str]:
 
 def test_sheets_of_a_learner_with_history(demo_database: Database) -> None:
     teacher, _ = services(demo_database)
-    learner_id = _learner_with_two_finals_and_a_draft(demo_database)
+    learner_id = learner_with(demo_database, 2, True)
     bilans = query(
         demo_database,
         "SELECT b.id, b.status, b.bilan_date, c.label AS class_label, y.label AS year_label, "
@@ -531,7 +520,7 @@ def test_finalize_then_every_edit_path_is_refused(database: Database) -> None:
 
 def test_finalize_starts_a_new_period(demo_database: Database) -> None:
     teacher, _ = services(demo_database)
-    learner_id = _learner_with_two_finals_and_a_draft(demo_database)
+    learner_id = learner_with(demo_database, 2, True)
     dashboards = DashboardService(demo_database)
     before = dashboards.learner_dashboard(learner_id)
     assert before.draft is not None

@@ -13,6 +13,7 @@ from livret.domain.errors import NotFound
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
+from tests.demo_queries import learner_with
 
 
 def as_date(value: object) -> dt.date:
@@ -41,20 +42,6 @@ def _learner_with_most_results(database: Database) -> int:
                 text(
                     "SELECT learner_id FROM result GROUP BY learner_id "
                     "ORDER BY COUNT(*) DESC, learner_id LIMIT 1"
-                )
-            ).scalar_one()
-        )
-
-
-def _learner_with_two_final_bilans_and_a_draft(database: Database) -> int:
-    with database.engine.connect() as connection:
-        return int(
-            connection.execute(
-                text(
-                    "SELECT learner_id FROM bilan GROUP BY learner_id "
-                    "HAVING SUM(CASE WHEN status = 'final' THEN 1 ELSE 0 END) = 2 "
-                    "AND SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END) = 1 "
-                    "ORDER BY learner_id LIMIT 1"
                 )
             ).scalar_one()
         )
@@ -108,7 +95,7 @@ def test_sections_rows_and_results_match_the_database(demo_database: Database) -
 
 
 def test_evaluations_are_chronological_with_codes_and_periods(demo_database: Database) -> None:
-    learner_id = _learner_with_two_final_bilans_and_a_draft(demo_database)
+    learner_id = learner_with(demo_database, 2, True)
     dashboard = DashboardService(demo_database).learner_dashboard(learner_id)
 
     dates = [evaluation.date for evaluation in dashboard.evaluations]
@@ -128,7 +115,7 @@ def test_evaluations_are_chronological_with_codes_and_periods(demo_database: Dat
 
 
 def test_previous_and_current_positionings(demo_database: Database) -> None:
-    learner_id = _learner_with_two_final_bilans_and_a_draft(demo_database)
+    learner_id = learner_with(demo_database, 2, True)
     dashboard = DashboardService(demo_database).learner_dashboard(learner_id)
     assert dashboard.draft is not None and dashboard.draft.status == "draft"
 

@@ -29,21 +29,7 @@ from livret.ui.dashboard.model import (
     RowKind,
 )
 from livret.ui.dashboard.view import DashboardView
-
-
-def learner_with(database: Database, finals: int, draft: bool) -> int:
-    with database.engine.connect() as connection:
-        return int(
-            connection.execute(
-                text(
-                    "SELECT learner_id FROM bilan GROUP BY learner_id "
-                    "HAVING SUM(CASE WHEN status = 'final' THEN 1 ELSE 0 END) = :f "
-                    "AND SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END) = :d "
-                    "ORDER BY learner_id LIMIT 1"
-                ),
-                {"f": finals, "d": int(draft)},
-            ).scalar_one()
-        )
+from tests.demo_queries import learner_with
 
 
 @pytest.fixture
