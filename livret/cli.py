@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from livret import __version__
+from livret import __version__, cli_marks
 from livret.domain.errors import LivretError
 
 
@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--learners", type=_positive, metavar="N", help="nombre d'apprenants")
     create.add_argument("--evaluations", type=_positive, metavar="N", help="nombre d'évaluations")
     create.add_argument("--seed", type=int, metavar="S", help="graine (mêmes données, même graine)")
+
+    export = commands.add_parser("export", help="exporte les notes sur 20 et les bilans en PDF")
+    export_commands = export.add_subparsers(
+        dest="export_command", metavar="EXPORT", required=True, parser_class=_FrenchParser
+    )
+    cli_marks.register(export_commands, common)
     return parser
 
 
@@ -85,8 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("db", "check"): _db_check,
         ("db", "backup"): _db_backup,
         ("demo", "create"): _demo_create,
+        ("export", "marks"): cli_marks.handle,
     }
-    sub = getattr(args, "db_command", None) or getattr(args, "demo_command", None)
+    sub = (
+        getattr(args, "db_command", None)
+        or getattr(args, "demo_command", None)
+        or getattr(args, "export_command", None)
+    )
     try:
         if args.command is None:
             return _gui(db, demo=args.demo)

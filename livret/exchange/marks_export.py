@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -170,6 +171,8 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "disque plein"
     if isinstance(exc, FileNotFoundError):
         return "le dossier n'existe pas"
     if isinstance(exc, PermissionError):

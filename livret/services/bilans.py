@@ -382,6 +382,8 @@ class BilanService:
         _audit(session, self._actor, UNLOCK_ACTION, bilan_id, reason)
         # Only status and version may change (the version bumps through the mapper).
         bilan.status = "draft"
+        # A mark is stored with a final bilan: the draft may change, so its mark goes.
+        session.execute(delete(models.Mark).where(models.Mark.bilan_id == bilan_id))
         session.flush()
         return _read_sheet(session, bilan_id)
 

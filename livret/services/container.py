@@ -10,6 +10,7 @@ from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
+from livret.services.marks import MarkService
 from livret.services.overview import OverviewService
 from livret.services.users import local_actor
 
@@ -23,11 +24,17 @@ class Services:
     bilans: BilanService
     overviews: OverviewService
     bilan_list: BilanListService
+    marks: MarkService
 
     def for_role(self, role: Role) -> Services:
         """The same services, acting as the local profile with another role."""
         actor = local_actor(self.database, role)
-        return replace(self, actor=actor, bilans=BilanService(self.database, actor))
+        return replace(
+            self,
+            actor=actor,
+            bilans=BilanService(self.database, actor),
+            marks=MarkService(self.database, actor),
+        )
 
 
 def build_services(database: Database, role: Role = Role.TEACHER) -> Services:
@@ -40,4 +47,5 @@ def build_services(database: Database, role: Role = Role.TEACHER) -> Services:
         bilans=BilanService(database, actor),
         overviews=OverviewService(database),
         bilan_list=BilanListService(database),
+        marks=MarkService(database, actor),
     )

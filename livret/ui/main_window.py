@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QPushButton, QTabWidget
 
 from livret import __version__
 from livret.domain.errors import LivretError
@@ -14,6 +14,7 @@ from livret.ui.bilan.editor import BilanEditor
 from livret.ui.bilans_module import BilansModule
 from livret.ui.class_overview import ClassOverviewView
 from livret.ui.dashboard.view import DashboardView
+from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
 from livret.ui.selectors import LearnerSelector
 
@@ -67,6 +68,15 @@ class MainWindow(QMainWindow):
         self.bilans_module = BilansModule(services.bilan_list)
         self.tabs.addTab(self.bilans_module, self.tr("Bilans de compétences"))
         self.bilans_module.bilan_opened.connect(self.open_bilan)
+        self.marks_button = QPushButton(self.tr("&Noter le dernier bilan…"))
+        self.marks_button.setToolTip(
+            self.tr(
+                "Note sur 20 de chaque apprenant de la classe choisie, d'après son dernier bilan"
+            )
+        )
+        self.marks_button.clicked.connect(self.open_marks)
+        self.bilans_module.actions_bar.addWidget(self.marks_button)
+        self.marks_dialog: MarksDialog | None = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.bilan_editor: BilanEditor | None = None
         self.class_overview.learner_activated.connect(self._on_overview_learner)
@@ -125,6 +135,19 @@ class MainWindow(QMainWindow):
         editor.show()
         return editor
 
+    def open_marks(self) -> MarksDialog | None:
+        """Noter le dernier bilan, for the class chosen on the left."""
+        class_id = self.selector.current_class_id()
+        overview = self.class_overview.model.overview
+        if class_id is None or overview is None:
+            show_error(self, self.tr("Choisissez d'abord une classe."))
+            return None
+        dialog = MarksDialog(self._services.marks, class_id, overview.common_competencies, self)
+        dialog.finished.connect(lambda _result: self.bilans_module.reload())
+        self.marks_dialog = dialog
+        dialog.show()
+        return dialog
+
     def _on_bilan_changed(self, learner_id: int) -> None:
         self.bilans_module.reload()
         if self.selector.current_learner_id() == learner_id:
@@ -144,6 +167,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue(SETTINGS_ROLE, role.value)
         self.role_actions[role].setChecked(True)
         self.dashboard.set_bilan_service(self._services.bilans)
+        self.bilans_module.reload()
         self.statusBar().showMessage(
             self.tr("Profil local : %1").replace("%1", ROLE_LABELS[role]), 5000
         )

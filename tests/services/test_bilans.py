@@ -700,3 +700,25 @@ def test_change_between_read_and_write_is_refused(
     assert after[2] == ("Ailleurs" if change == "save" else CONSTATS)
     assert after[5] == before[5]
     assert after[6] == before[6]
+
+
+def test_unlock_removes_the_stored_mark(demo_database: Database) -> None:
+    from livret.services.marks import MarkService
+
+    learner_id = learner_with(demo_database, 1, False)
+    with demo_database.engine.connect() as connection:
+        bilan_id, class_id = connection.execute(
+            text("SELECT id, class_id FROM bilan WHERE learner_id = :l AND status = 'final'"),
+            {"l": learner_id},
+        ).one()
+    teacher = local_actor(demo_database, Role.TEACHER)
+    saved = MarkService(demo_database, teacher).save(class_id)
+    assert any(line.bilan_id == bilan_id and line.stored for line in saved.lines)
+    BilanService(demo_database, local_actor(demo_database, Role.DDFPT)).unlock(
+        bilan_id, reason="Correction du positionnement"
+    )
+    with demo_database.engine.connect() as connection:
+        marks = connection.execute(
+            text("SELECT COUNT(*) FROM mark WHERE bilan_id = :b"), {"b": bilan_id}
+        ).scalar_one()
+    assert marks == 0

@@ -1,0 +1,269 @@
+"""Noter le dernier bilan: a class's marks out of 20, previewed, saved, exported."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livret.domain.errors import LivretError
+from livret.domain.marks import MarkSettings
+from livret.services.dto import CommonCompetencyInfo
+from livret.services.marks import MarkLine, MarkPreview, MarkService
+from livret.ui.messages import show_error
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+COLUMNS = ("Apprenant", "Date du bilan", "Note /20", "NE", "Enregistrée", "Remarque")
+ROUNDINGS = (Decimal("0.1"), Decimal("0.5"), Decimal("1"))
+
+
+def french(value: Decimal | None) -> str:
+    return "" if value is None else str(value).replace(".", ",")
+
+
+def choose_export_file(parent: QWidget, suggested: str) -> Path | None:
+    """Where to write the export (a seam tests can patch)."""
+    path, _ = QFileDialog.getSaveFileName(
+        parent,
+        parent.tr("Exporter les notes"),
+        suggested,
+        parent.tr("Tableur Excel (*.xlsx);;CSV pour Excel (*.csv)"),
+    )
+    return Path(path) if path else None
+
+
+class MarkPreviewModel(QAbstractTableModel):
+    """One row per learner of the class; a learner without a final bilan gets no mark, not 0."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lines: tuple[MarkLine, ...] = ()
+
+    def set_preview(self, preview: MarkPreview) -> None:
+        self.beginResetModel()
+        self._lines = preview.lines
+        self.endResetModel()
+
+    def line(self, row: int) -> MarkLine:
+        return self._lines[row]
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Override QAbstractItemModel::rowCount."""
+        return 0 if parent.isValid() else len(self._lines)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Override QAbstractItemModel::columnCount."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Override QAbstractItemModel::headerData."""
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel::data."""
+        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+            return None
+        line = self._lines[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return line.learner.display_name
+            if column == 1:
+                return line.bilan_date.strftime("%d/%m/%Y") if line.bilan_date else "—"
+            if column == 2:
+                return french(line.value)
+            if column == 3:
+                return str(line.ne_count) if line.bilan_id is not None else ""
+            if column == 4:
+                return french(line.stored.value) if line.stored else ""
+            if column == 5:
+                return line.status
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2, 3, 4):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and line.status:
+            return QBrush(QColor("#e65100"))
+        if role == Qt.ItemDataRole.BackgroundRole and column == 4 and line.stored_differs:
+            return QBrush(QColor("#fff3e0"))
+        return None
+
+
+class MarksDialog(QDialog):
+    """Preview a class's marks from their latest final bilans, then save and export them."""
+
+    def __init__(
+        self,
+        marks: MarkService,
+        class_id: int,
+        common_competencies: tuple[CommonCompetencyInfo, ...],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._marks = marks
+        self._class_id = class_id
+        self._codes = [cc.code for cc in common_competencies]
+        self.preview: MarkPreview | None = None
+        settings = marks.settings()
+
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.rounding = QComboBox()
+        self.rounding.setAccessibleName(self.tr("Arrondi de la note"))
+        for step in ROUNDINGS:
+            self.rounding.addItem(self.tr("au %1 près").replace("%1", french(step)), str(step))
+        self.rounding.setCurrentIndex(max(0, self.rounding.findData(str(settings.rounding))))
+        self.rounding.currentIndexChanged.connect(self.refresh)
+
+        weights_box = QGroupBox(self.tr("Coefficients des compétences communes"))
+        grid = QGridLayout(weights_box)
+        self.weights: dict[str, QDoubleSpinBox] = {}
+        for number, cc in enumerate(common_competencies):
+            spin = QDoubleSpinBox()
+            spin.setRange(0, 10)
+            spin.setDecimals(1)
+            spin.setSingleStep(0.5)
+            spin.setValue(float(settings.weight_of(cc.code)))
+            spin.setAccessibleName(f"{cc.code} — coefficient")
+            spin.setToolTip(cc.title)
+            spin.valueChanged.connect(self.refresh)
+            label = QLabel(cc.code)
+            label.setToolTip(cc.title)
+            grid.addWidget(label, number // 7 * 2, number % 7)
+            grid.addWidget(spin, number // 7 * 2 + 1, number % 7)
+            self.weights[cc.code] = spin
+
+        self.model = MarkPreviewModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(self.tr("Aperçu des notes"))
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+
+        self.save_button = QPushButton(self.tr("&Enregistrer les notes"))
+        self.export_button = QPushButton(self.tr("E&xporter (CSV / XLSX)…"))
+        close = QPushButton(self.tr("Fermer"))
+        self.save_button.clicked.connect(self.save)
+        self.export_button.clicked.connect(self.export)
+        close.clicked.connect(self.close)
+
+        options = QHBoxLayout()
+        options.addWidget(QLabel(self.tr("Arrondi :")))
+        options.addWidget(self.rounding)
+        options.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(
+            QLabel(
+                self.tr(
+                    "Note = 20 × Σ(coefficient × part des points) / Σ coefficients, sur les "
+                    "compétences positionnées (NE exclus et comptés) du dernier bilan définitif."
+                )
+            )
+        )
+        layout.addLayout(options)
+        layout.addWidget(weights_box)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.setWindowTitle(self.tr("Noter le dernier bilan"))
+        self.resize(980, 720)
+        self.refresh()
+
+    def mark_settings(self) -> MarkSettings:
+        weights = {code: Decimal(str(spin.value())) for code, spin in self.weights.items()}
+        return MarkSettings(rounding=Decimal(str(self.rounding.currentData())), weights=weights)
+
+    def refresh(self) -> None:
+        """Recompute the preview with the chosen rounding and weights (nothing is written)."""
+        try:
+            preview = self._marks.preview(self._class_id, self.mark_settings())
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return
+        self._show(preview)
+
+    def _show(self, preview: MarkPreview) -> None:
+        self.preview = preview
+        self.model.set_preview(preview)
+        self.title.setText(
+            self.tr("Noter le dernier bilan — %1 (%2)")
+            .replace("%1", preview.class_code)
+            .replace("%2", preview.school_year_label)
+        )
+        parts = [
+            self.tr("%1 noté(s)").replace("%1", str(preview.marked)),
+            self.tr("%1 sans bilan définitif").replace("%1", str(preview.without_final_bilan)),
+        ]
+        if preview.without_mark:
+            parts.append(self.tr("%1 sans note (tout NE)").replace("%1", str(preview.without_mark)))
+        if preview.stored_differing:
+            parts.append(
+                self.tr("%1 note(s) enregistrée(s) diffèrent de l'aperçu").replace(
+                    "%1", str(preview.stored_differing)
+                )
+            )
+        self.summary.setText(" · ".join(parts))
+
+    def save(self) -> bool:
+        """Store the settings and every learner's mark with its bilan (one transaction each)."""
+        try:
+            self._marks.save_settings(self.mark_settings())
+            preview = self._marks.save(self._class_id, self.mark_settings())
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return False
+        self._show(preview)
+        return True
+
+    def export(self) -> Path | None:
+        suggested = f"notes_{self.preview.class_code if self.preview else 'classe'}.xlsx"
+        path = choose_export_file(self, suggested)
+        if path is None:
+            return None
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            path = path.with_suffix(".xlsx")
+        try:
+            result = self._marks.export(self._class_id, path, self.mark_settings())
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        self.summary.setText(
+            self.tr("Fichier écrit : %1 (%2 lignes)")
+            .replace("%1", str(result.path))
+            .replace("%2", str(result.rows))
+        )
+        return result.path
