@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from livret import __version__, cli_marks
+from livret import __version__, cli_export, cli_marks
 from livret.domain.errors import LivretError
 
 
@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="export_command", metavar="EXPORT", required=True, parser_class=_FrenchParser
     )
     cli_marks.register(export_commands, common)
+    cli_export.register(export_commands, common)
     return parser
 
 
@@ -92,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("db", "backup"): _db_backup,
         ("demo", "create"): _demo_create,
         ("export", "marks"): cli_marks.handle,
+        ("export", "pdf"): cli_export.handle_export_pdf,
     }
     sub = (
         getattr(args, "db_command", None)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Path, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.platypus import Flowable
 
@@ -30,16 +30,24 @@ SPOKE_COLOR = colors.HexColor("#cfd8dc")
 RING_LABEL_COLOR = colors.HexColor("#455a64")
 
 LABEL_SIZE = 8.5
-LABEL_GAP = 4.0
-RING_SYMBOL_SIZE = 7.0
+LABEL_GAP = 6.0
+RING_SYMBOL_SIZE = 8.0
 LEGEND_SIZE = 8.5
 LEGEND_LINE = 14.0
 NOTE_SIZE = 7.5
+NOTE_LINE = NOTE_SIZE + 5
 
 NE_LEGEND_MAX_CODES = 3
 """Beyond this many NE competencies in a series, its legend entry gives their number instead."""
 
 NE_NOTE = "Marqueur creux au centre : compétence non évaluée (NE)"
+
+
+def ring_key() -> str:
+    """What the ring symbols mean, printed under the legend (the screen has tooltips)."""
+    return "Anneaux : " + "   ".join(
+        f"{style_of(code).symbol} {style_of(code).label}" for code in ("1", "2", "3", "4")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +106,7 @@ def legend_height(previous: RadarSeries | None, current: RadarSeries) -> float:
     """Height of the legend and NE note drawn under the rings."""
     entries = 1 if previous is None else 2
     has_ne = "NE" in current.levels or (previous is not None and "NE" in previous.levels)
-    return entries * LEGEND_LINE + (NOTE_SIZE + 6 if has_ne else 0) + 6
+    return entries * LEGEND_LINE + (NOTE_LINE if has_ne else 0) + NOTE_LINE + 6
 
 
 def radar_drawing(
@@ -118,7 +126,8 @@ def radar_drawing(
         if series is not None and len(series.levels) != count:
             raise ValueError(f"{len(series.levels)} niveaux pour {count} compétences sur le radar.")
 
-    drawing = Drawing(width, height)
+    # The renderer sets an initial font: DejaVu, or Helvetica (unembedded) would enter the PDF.
+    drawing = Drawing(width, height, initialFontName=REGULAR, initialFontSize=LABEL_SIZE)
     legend = legend_height(previous, current)
     chart_height = height - legend
     cx, cy = width / 2, legend + chart_height / 2
@@ -131,9 +140,13 @@ def radar_drawing(
         return cx + dx * level * unit, cy + dy * level * unit
 
     # Grid: spokes, then the rings 1–4 (the outer one darker).
+    # One path for all the spokes, one for each series' markers: a class export draws
+    # thousands of radars, and each shape costs a state change in the renderer.
+    spokes = Path(strokeColor=SPOKE_COLOR, strokeWidth=0.6, fillColor=None)
     for index in range(count):
-        x, y = point(index, SCALE_MAX)
-        drawing.add(Line(cx, cy, x, y, strokeColor=SPOKE_COLOR, strokeWidth=0.6))
+        spokes.moveTo(cx, cy)
+        spokes.lineTo(*point(index, SCALE_MAX))
+    drawing.add(spokes)
     for level in range(1, SCALE_MAX + 1):
         outer = level == SCALE_MAX
         drawing.add(
@@ -218,10 +231,35 @@ def _series_group(style: _Style, values: Sequence[float], point: _Point) -> Grou
             strokeLineJoin=1,
         )
     )
+    markers = Path(fillColor=style.color, strokeColor=style.color, strokeWidth=0.6)
+    half = style.marker / 2
     for (x, y), value in zip(vertices, values, strict=True):
-        if value > 0:
-            group.add(_marker(style, x, y, style.marker, hollow=False))
+        if value <= 0:
+            continue  # NE: the hollow marker at the centre tells it
+        if style.square:
+            markers.moveTo(x - half, y - half)
+            markers.lineTo(x + half, y - half)
+            markers.lineTo(x + half, y + half)
+            markers.lineTo(x - half, y + half)
+            markers.closePath()
+        else:
+            _circle_path(markers, x, y, half)
+    group.add(markers)
     return group
+
+
+_KAPPA = 0.5522847498
+"""Bézier control distance for a quarter circle of radius 1."""
+
+
+def _circle_path(path: Path, x: float, y: float, r: float) -> None:
+    k = _KAPPA * r
+    path.moveTo(x + r, y)
+    path.curveTo(x + r, y + k, x + k, y + r, x, y + r)
+    path.curveTo(x - k, y + r, x - r, y + k, x - r, y)
+    path.curveTo(x - r, y - k, x - k, y - r, x, y - r)
+    path.curveTo(x + k, y - r, x + r, y - k, x + r, y)
+    path.closePath()
 
 
 def _marker(style: _Style, x: float, y: float, size: float, *, hollow: bool) -> Rect | Circle:
@@ -312,12 +350,13 @@ def _draw_legend(
                 fillColor=TEXT_COLOR,
             )
         )
-    if has_ne:
+    notes = [NE_NOTE, ring_key()] if has_ne else [ring_key()]
+    for row, note in enumerate(notes):
         drawing.add(
             String(
                 width / 2,
-                top - LEGEND_LINE * len(entries) - NOTE_SIZE - 2,
-                NE_NOTE,
+                top - LEGEND_LINE * len(entries) - NOTE_LINE * row - NOTE_SIZE - 2,
+                note,
                 fontName=REGULAR,
                 fontSize=NOTE_SIZE,
                 fillColor=RING_LABEL_COLOR,
@@ -326,7 +365,7 @@ def _draw_legend(
         )
 
 
-class RadarFlowable(Flowable):  # type: ignore[misc]
+class RadarFlowable(Flowable):
     """The radar as a Platypus flowable, as large as the room left on the page allows.
 
     It takes `preferred` points of width (and the matching height), shrinks down to

@@ -10,6 +10,7 @@ from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
+from livret.services.exports import ExportService
 from livret.services.marks import MarkService
 from livret.services.overview import OverviewService
 from livret.services.users import local_actor
@@ -25,6 +26,7 @@ class Services:
     overviews: OverviewService
     bilan_list: BilanListService
     marks: MarkService
+    exports: ExportService
 
     def for_role(self, role: Role) -> Services:
         """The same services, acting as the local profile with another role."""
@@ -34,6 +36,7 @@ class Services:
             actor=actor,
             bilans=BilanService(self.database, actor),
             marks=MarkService(self.database, actor),
+            exports=ExportService(self.database, actor),
         )
 
 
@@ -48,4 +51,5 @@ def build_services(database: Database, role: Role = Role.TEACHER) -> Services:
         overviews=OverviewService(database),
         bilan_list=BilanListService(database),
         marks=MarkService(database, actor),
+        exports=ExportService(database, actor),
     )

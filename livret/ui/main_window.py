@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QPushButton, QTabWidget
@@ -10,12 +12,14 @@ from livret import __version__
 from livret.domain.errors import LivretError
 from livret.domain.roles import ROLE_LABELS, Role
 from livret.services.container import Services
+from livret.services.exports import ClassExport
 from livret.ui.bilan.editor import BilanEditor
 from livret.ui.bilans_module import BilansModule
 from livret.ui.class_overview import ClassOverviewView
 from livret.ui.dashboard.view import DashboardView
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
+from livret.ui.pdf_export import export_bilan, export_class
 from livret.ui.selectors import LearnerSelector
 
 SETTINGS_CLASS = "selection/class_id"
@@ -75,7 +79,19 @@ class MainWindow(QMainWindow):
             )
         )
         self.marks_button.clicked.connect(self.open_marks)
-        self.bilans_module.actions_bar.addWidget(self.marks_button)
+        self.pdf_button = QPushButton(self.tr("&PDF du bilan…"))
+        self.pdf_button.setToolTip(self.tr("Exporter en PDF le bilan choisi dans la liste"))
+        self.pdf_button.clicked.connect(self.export_selected_pdf)
+        self.class_pdf_button = QPushButton(self.tr("PDF de la &classe…"))
+        self.class_pdf_button.setToolTip(
+            self.tr(
+                "Un PDF par apprenant de la classe choisie (dernier bilan définitif) "
+                "et un PDF d'ensemble pour le conseil de classe"
+            )
+        )
+        self.class_pdf_button.clicked.connect(self.export_class_pdfs)
+        for button in (self.pdf_button, self.class_pdf_button, self.marks_button):
+            self.bilans_module.actions_bar.addWidget(button)
         self.marks_dialog: MarksDialog | None = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.bilan_editor: BilanEditor | None = None
@@ -134,6 +150,23 @@ class MainWindow(QMainWindow):
         self.bilan_editor = editor
         editor.show()
         return editor
+
+    def export_selected_pdf(self) -> Path | None:
+        item = self.bilans_module.selected_item()
+        if item is None:
+            show_error(self, self.tr("Choisissez d'abord un bilan dans la liste."))
+            return None
+        name = f"{item.class_code or 'bilan'}_{item.learner_name}_{item.bilan_date}.pdf"
+        return export_bilan(self, self._services.exports, item.bilan_id, name.replace(" ", "_"))
+
+    def export_class_pdfs(self) -> ClassExport | None:
+        """PDF de la classe, for the class chosen on the left."""
+        class_id = self.selector.current_class_id()
+        info = next((c for c in self.selector.classes() if c.id == class_id), None)
+        if info is None:
+            show_error(self, self.tr("Choisissez d'abord une classe."))
+            return None
+        return export_class(self, self._services.exports, info.code, info.school_year_label)
 
     def open_marks(self) -> MarksDialog | None:
         """Noter le dernier bilan, for the class chosen on the left."""

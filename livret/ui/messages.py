@@ -18,6 +18,11 @@ def show_error(parent: QWidget, message: str) -> None:
     QMessageBox.warning(parent, parent.tr("Livret"), message)
 
 
+def show_info(parent: QWidget, title: str, message: str) -> None:
+    """Report what a long task did."""
+    QMessageBox.information(parent, title, message)
+
+
 def ask_unsaved(parent: QWidget) -> UnsavedChoice:
     """Closing with unsaved changes: save them, drop them, or stay."""
     box = QMessageBox(parent)

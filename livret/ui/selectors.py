@@ -138,6 +138,9 @@ class LearnerSelector(QWidget):
         self.class_combo.setCurrentIndex(-1)
         self.class_combo.blockSignals(False)
 
+    def classes(self) -> tuple[ClassInfo, ...]:
+        return self._classes
+
     def select_class(self, class_id: int) -> bool:
         index = self.class_combo.findData(class_id)
         if index < 0:

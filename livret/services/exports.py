@@ -1,0 +1,508 @@
+"""PDF exports of bilans: one bilan, one learner's latest, a whole class for the conseil de classe.
+
+Reads the data (one snapshot per bilan, through BilanService.sheet), builds the
+frozen BilanDocument of livret.reports and writes the rendered PDF. Files are written
+to a temporary name in the destination folder, then renamed over the final name: a
+reader never sees half a PDF, and exporting again replaces a previous export of the
+same file name (same class, learner and bilan date) — deliberately, since it is the
+same bilan printed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Connection, and_, or_, select
+
+from livret.domain.errors import LivretError, NotFound, PermissionDenied, ValidationError
+from livret.domain.roles import Actor, Role
+from livret.reports.document import BilanDocument, BilanDocumentRow
+from livret.services.bilans import BilanService, BilanSheet
+from livret.services.database import Database
+from livret.services.dto import display_name, sort_key
+from livret.storage import models
+
+MAX_FILE_NAME = 120
+"""Longest file name written (with its extension): far from Windows' 255, leaves room
+for the folder in its 260-character paths."""
+
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{n}" for n in range(1, 10)),
+    *(f"LPT{n}" for n in range(1, 10)),
+}
+
+LEARNER_DENIED = "Un apprenant n'exporte que ses propres bilans définitifs."
+
+Progress = Callable[[int, int], None]
+"""progress(done, total): called with (0, total) first, then after each file written."""
+
+
+class ExportError(LivretError):
+    """A PDF could not be written (folder missing, disk full, file open elsewhere…)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedLearner:
+    """A learner of the class who gets no PDF, and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClassExport:
+    """What export_class_pdfs wrote."""
+
+    class_code: str
+    class_label: str
+    school_year_label: str
+    files: tuple[Path, ...]
+    """One PDF per learner with a final bilan, in alphabetical order of the learners."""
+    skipped: tuple[SkippedLearner, ...]
+    combined: Path | None
+    """The conseil de classe PDF holding every bilan above; None when there is none."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the PDF and its file name need beyond the bilan sheet."""
+
+    ine: str
+    family_name: str
+    first_name: str
+    class_code: str | None
+    mark: Decimal | None
+    ne_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class _ClassRef:
+    id: int
+    code: str
+    label: str
+    year_label: str
+    year_start: dt.date
+    year_end: dt.date
+
+
+class ExportService:
+    """PDF exports: each bilan is read (its sheet in one snapshot), rendered, then written.
+
+    Teachers and the DDFPT export any bilan; a learner, only their own final bilans;
+    the administrator, none (PRODUCT.md, "Who uses it").
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        actor: Actor,
+        *,
+        clock: Callable[[], dt.datetime] = dt.datetime.now,
+    ) -> None:
+        self._database = database
+        self._actor = actor
+        self._bilans = BilanService(database, actor)
+        self._clock = clock
+
+    # -- one bilan ---------------------------------------------------------------------
+
+    def bilan_document(self, bilan_id: int) -> BilanDocument:
+        """The printable content of any bilan (draft or final)."""
+        return self._documents([bilan_id])[bilan_id][0]
+
+    def export_bilan_pdf(self, bilan_id: int, out: Path) -> Path:
+        """Write one bilan's PDF; `out` is a file ending in .pdf, or else a folder (created
+        if need be) where it is named "<classe>_<NOM>_<Prénom>_<date>.pdf".
+        """
+        from livret.reports.bilan_pdf import render_bilan_pdf  # reportlab: on first use
+
+        document, facts = self._documents([bilan_id])[bilan_id]
+        is_file = not out.is_dir() and out.suffix.lower() == ".pdf"
+        target = out if is_file else out / _bilan_file_name(document, facts)
+        _write(target, render_bilan_pdf(document))
+        return target
+
+    def export_learner_pdf(self, ine: str, out_dir: Path) -> Path:
+        """Write the PDF of the learner's latest final bilan into `out_dir`."""
+        self._require_may_export()
+        wanted = ine.strip().upper()
+        bilan, learner = models.Bilan, models.Learner
+        with self._database.snapshot() as connection:
+            found = connection.execute(
+                select(learner.id, learner.family_name, learner.first_name).where(
+                    learner.ine == wanted
+                )
+            ).first()
+            if found is None:
+                raise NotFound(f"Aucun apprenant n'a l'INE « {ine.strip()} ».")
+            if self._actor.role is Role.LEARNER and found.id != _own_learner(
+                connection, self._actor
+            ):
+                raise PermissionDenied(LEARNER_DENIED)
+            latest = connection.scalar(
+                select(bilan.id)
+                .where(bilan.learner_id == found.id, bilan.status == "final")
+                .order_by(bilan.bilan_date.desc(), bilan.id.desc())
+                .limit(1)
+            )
+        if latest is None:
+            name = display_name(found.family_name, found.first_name)
+            raise ValidationError(
+                f"{name} n'a aucun bilan définitif : il n'y a rien à exporter "
+                "(un brouillon doit d'abord être enregistré définitivement)."
+            )
+        _prepare_folder(out_dir)
+        return self.export_bilan_pdf(latest, out_dir)
+
+    # -- a class -----------------------------------------------------------------------
+
+    def export_class_pdfs(
+        self,
+        class_code: str,
+        out_dir: Path,
+        *,
+        school_year: str | None = None,
+        progress: Progress | None = None,
+    ) -> ClassExport:
+        """One PDF per learner of the class (their latest final bilan in this class), and
+        one combined PDF for the conseil de classe.
+
+        A class code used in several school years means the most recent one, unless
+        `school_year` ("2025-2026") says otherwise. Learners without a final bilan in
+        this class get no PDF: they are listed in `skipped` with the reason.
+        """
+        if not self._actor.may_position:
+            raise PermissionDenied(
+                "Seuls les enseignants et le DDFPT exportent les bilans d'une classe."
+            )
+        from livret.reports.bilan_pdf import render_bilan_pdf, render_bilans_pdf
+
+        with self._database.snapshot() as connection:
+            klass = _find_class(connection, class_code, school_year)
+            chosen, skipped = _class_bilans(connection, klass)
+        _prepare_folder(out_dir)
+        total = len(chosen) + (1 if chosen else 0)
+        if progress is not None:
+            progress(0, total)
+
+        documents: list[BilanDocument] = []
+        files: list[Path] = []
+        used: set[str] = set()
+        for bilan_id in chosen:
+            document, facts = self._documents([bilan_id])[bilan_id]
+            name = _unique(_bilan_file_name(document, facts), used)
+            target = out_dir / name
+            _write(target, render_bilan_pdf(document))
+            documents.append(document)
+            files.append(target)
+            if progress is not None:
+                progress(len(files), total)
+
+        combined: Path | None = None
+        if documents:
+            today = self._clock().date().isoformat()
+            combined = out_dir / safe_file_name(f"{klass.code}_conseil_de_classe_{today}")
+            title = f"Conseil de classe — {klass.label} ({klass.year_label})"
+            _write(
+                combined,
+                render_bilans_pdf(
+                    documents,
+                    title=title,
+                    subject=f"Bilans intermédiaires de compétences — {len(documents)} apprenants",
+                ),
+            )
+            if progress is not None:
+                progress(total, total)
+        return ClassExport(
+            class_code=klass.code,
+            class_label=klass.label,
+            school_year_label=klass.year_label,
+            files=tuple(files),
+            skipped=tuple(skipped),
+            combined=combined,
+        )
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _require_may_export(self) -> None:
+        if self._actor.role is Role.ADMIN:
+            raise PermissionDenied("L'administrateur n'exporte pas les bilans des apprenants.")
+
+    def _documents(self, bilan_ids: Sequence[int]) -> dict[int, tuple[BilanDocument, _Facts]]:
+        """The documents of some bilans, permissions checked."""
+        self._require_may_export()
+        sheets = {bilan_id: self._bilans.sheet(bilan_id) for bilan_id in bilan_ids}
+        with self._database.snapshot() as connection:
+            establishment = connection.scalar(
+                select(models.Establishment.name).order_by(models.Establishment.id).limit(1)
+            )
+            facts = _facts(connection, bilan_ids)
+            own_learner = (
+                _own_learner(connection, self._actor) if self._actor.role is Role.LEARNER else None
+            )
+        now = self._clock()
+        result: dict[int, tuple[BilanDocument, _Facts]] = {}
+        for bilan_id, sheet in sheets.items():
+            if self._actor.role is Role.LEARNER and (
+                own_learner is None or sheet.learner_id != own_learner or not sheet.is_final
+            ):
+                raise PermissionDenied(LEARNER_DENIED)
+            if bilan_id not in facts:
+                raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
+            document = _document(sheet, facts[bilan_id], establishment or "", now)
+            result[bilan_id] = (document, facts[bilan_id])
+        return result
+
+
+def _own_learner(connection: Connection, actor: Actor) -> int | None:
+    """The learner a learner account belongs to."""
+    return connection.scalar(select(models.User.learner_id).where(models.User.id == actor.user_id))
+
+
+def _document(
+    sheet: BilanSheet, facts: _Facts, establishment: str, now: dt.datetime
+) -> BilanDocument:
+    return BilanDocument(
+        establishment=establishment,
+        learner_name=sheet.learner_name,
+        ine=facts.ine,
+        class_label=sheet.class_label,
+        school_year_label=sheet.school_year_label,
+        bilan_date=sheet.bilan_date,
+        status=sheet.status,
+        author=sheet.author,
+        finalized_at=sheet.finalized_at,
+        finalized_by=sheet.finalized_by,
+        previous_date=sheet.previous_date,
+        rows=tuple(
+            BilanDocumentRow(row.code, row.title, row.previous, row.current) for row in sheet.rows
+        ),
+        constats=sheet.constats,
+        conseils=sheet.conseils,
+        mark=facts.mark,
+        mark_ne_count=facts.ne_count,
+        generated_at=now,
+    )
+
+
+def _facts(connection: Connection, bilan_ids: Sequence[int]) -> dict[int, _Facts]:
+    bilan, learner, klass, mark = models.Bilan, models.Learner, models.SchoolClass, models.Mark
+    rows = connection.execute(
+        select(
+            bilan.id,
+            learner.ine,
+            learner.family_name,
+            learner.first_name,
+            klass.code,
+            mark.value,
+            mark.ne_count,
+        )
+        .join(learner, learner.id == bilan.learner_id)
+        .outerjoin(klass, klass.id == bilan.class_id)
+        .outerjoin(mark, mark.bilan_id == bilan.id)
+        .where(bilan.id.in_(list(bilan_ids)))
+    )
+    return {
+        row[0]: _Facts(
+            ine=row[1],
+            family_name=row[2],
+            first_name=row[3],
+            class_code=row[4],
+            mark=None if row[5] is None else Decimal(row[5]),
+            ne_count=row[6] or 0,
+        )
+        for row in rows
+    }
+
+
+def _find_class(connection: Connection, code: str, school_year: str | None) -> _ClassRef:
+    klass, year = models.SchoolClass, models.SchoolYear
+    wanted = code.strip()
+    if not wanted:
+        raise ValidationError("Indiquez le code de la classe (par exemple 1PLP1).")
+    query = (
+        select(klass.id, klass.code, klass.label, year.label, year.start_date, year.end_date)
+        .join(year, year.id == klass.school_year_id)
+        .order_by(year.start_date.desc())
+    )
+    if school_year is not None:
+        if connection.scalar(select(year.id).where(year.label == school_year.strip())) is None:
+            raise NotFound(f"Année scolaire inconnue : « {school_year.strip()} ».")
+        query = query.where(year.label == school_year.strip())
+    rows = connection.execute(query.where(klass.code == wanted)).all()
+    if not rows:
+        # A code typed in lower case still finds its class.
+        rows = [
+            row for row in connection.execute(query).all() if row[1].casefold() == wanted.casefold()
+        ]
+    if not rows:
+        where = f" en {school_year.strip()}" if school_year is not None else ""
+        raise NotFound(f"Aucune classe « {wanted} »{where}.")
+    return _ClassRef(*rows[0])
+
+
+def _class_bilans(
+    connection: Connection, klass: _ClassRef
+) -> tuple[list[int], list[SkippedLearner]]:
+    """Each learner's latest final bilan written in this class, alphabetical order.
+
+    A bilan belongs to the class it was written in; one without a class counts for the
+    class when it is dated within the class's school year.
+    """
+    learner, enrolment, bilan = models.Learner, models.Enrolment, models.Bilan
+    learners = connection.execute(
+        select(learner.id, learner.family_name, learner.first_name)
+        .join(enrolment, enrolment.learner_id == learner.id)
+        .where(enrolment.class_id == klass.id)
+    ).all()
+    ordered = sorted(learners, key=lambda r: (sort_key(r[1]), sort_key(r[2]), r[0]))
+    ids = [row[0] for row in ordered]
+    in_class = or_(
+        bilan.class_id == klass.id,
+        and_(
+            bilan.class_id.is_(None),
+            bilan.bilan_date >= klass.year_start,
+            bilan.bilan_date <= klass.year_end,
+        ),
+    )
+    latest_final: dict[int, int] = {}
+    drafts: dict[int, dt.date] = {}
+    if ids:
+        for bilan_id, learner_id, status, bilan_date in connection.execute(
+            select(bilan.id, bilan.learner_id, bilan.status, bilan.bilan_date)
+            .where(bilan.learner_id.in_(ids), or_(in_class, bilan.status == "draft"))
+            .order_by(bilan.bilan_date, bilan.id)
+        ):
+            if status == "final":
+                latest_final[learner_id] = bilan_id  # ascending order: the last one wins
+            else:
+                drafts[learner_id] = bilan_date
+    chosen: list[int] = []
+    skipped: list[SkippedLearner] = []
+    for learner_id, family_name, first_name in ordered:
+        if learner_id in latest_final:
+            chosen.append(latest_final[learner_id])
+            continue
+        draft_date = drafts.get(learner_id)
+        reason = (
+            f"seulement un brouillon (du {draft_date.strftime('%d/%m/%Y')}), "
+            "pas encore enregistré définitivement"
+            if draft_date is not None
+            else "aucun bilan définitif dans cette classe"
+        )
+        skipped.append(SkippedLearner(display_name(family_name, first_name), reason))
+    return chosen, skipped
+
+
+# -- files ------------------------------------------------------------------------------
+
+
+def safe_file_name(stem: str, suffix: str = ".pdf", *, max_length: int = MAX_FILE_NAME) -> str:
+    """A file name valid on Windows, macOS and Linux from any text.
+
+    Accented letters and apostrophes stay; <>:"/\\|?* and control characters become
+    separators; spaces become "_"; no leading or trailing dot, space or "_"; device
+    names (CON, NUL, COM1…) get a "_" in front; at most `max_length` characters.
+    """
+    cleaned = _clean_part(stem)
+    if not cleaned:
+        cleaned = "sans_nom"
+    cleaned = cleaned[: max(1, max_length - len(suffix))].rstrip("._- ")
+    if cleaned.split(".")[0].upper() in _RESERVED:
+        cleaned = "_" + cleaned[: max(1, max_length - len(suffix) - 1)]
+    return cleaned + suffix
+
+
+def bilan_file_name(
+    class_code: str | None,
+    family_name: str,
+    first_name: str,
+    bilan_date: dt.date,
+    *,
+    max_length: int = MAX_FILE_NAME,
+) -> str:
+    """ "1PLP1_BENARD_Manon_2026-03-20.pdf": a long name is shortened, never the date."""
+    head = _clean_part(class_code or "")
+    tail = f"_{bilan_date.isoformat()}.pdf"
+    name = _clean_part(f"{family_name.upper()} {first_name}") or "sans_nom"
+    room = max_length - len(tail) - (len(head) + 1 if head else 0)
+    name = name[: max(1, room)].rstrip("._- ") or "sans_nom"
+    return safe_file_name(
+        f"{head}_{name}_{bilan_date.isoformat()}" if head else f"{name}_{bilan_date.isoformat()}",
+        max_length=max_length,
+    )
+
+
+def _clean_part(text: str) -> str:
+    normalized = unicodedata.normalize("NFC", text)
+    spaced = _FORBIDDEN.sub(" ", normalized)
+    spaced = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in spaced
+    )
+    joined = "_".join(spaced.split())
+    return re.sub(r"_{2,}", "_", joined).strip("._- ")
+
+
+def _bilan_file_name(document: BilanDocument, facts: _Facts) -> str:
+    return bilan_file_name(
+        facts.class_code, facts.family_name, facts.first_name, document.bilan_date
+    )
+
+
+def _unique(name: str, used: set[str]) -> str:
+    """Two namesakes with a bilan on the same day must not overwrite each other."""
+    stem, suffix = os.path.splitext(name)
+    candidate, number = name, 1
+    while candidate.casefold() in used:
+        number += 1
+        candidate = f"{stem[: MAX_FILE_NAME - len(suffix) - 4]}_{number}{suffix}"
+    used.add(candidate.casefold())
+    return candidate
+
+
+def _prepare_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"« {folder} » est un fichier, pas un dossier.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(
+            f"Impossible de créer le dossier « {folder} » : {exc.strerror or exc}."
+        ) from None
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder, then rename it over `target`."""
+    _prepare_folder(target.parent)
+    temporary: str | None = None
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.stem[:40]}.", suffix=".tmp", dir=target.parent
+        )
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        if os.name == "posix":
+            os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the PDF from colleagues
+        os.replace(temporary, target)
+    except OSError as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        hint = " (le fichier est-il ouvert dans une autre application ?)"
+        raise ExportError(
+            f"Impossible d'écrire « {target} » : {exc.strerror or exc}"
+            + (hint if isinstance(exc, PermissionError) else "")
+            + "."
+        ) from None
