@@ -13,6 +13,7 @@ import argparse
 import os
 import sqlite3
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database, open_database
 from livret.services.demo import create_demo
+from livret.services.exports import ExportService
 from livret.services.users import local_actor
 from livret.ui.bilan.editor import BilanEditor
 from livret.ui.dashboard.view import DashboardView
@@ -132,6 +134,7 @@ def main() -> int:
         paint_ms.append(paint)
         full_paint_ms.append(full_paint)
     editor_ms = measure_editor(database, view, sample_size=len(sample))
+    pdf_ms, class_seconds, class_files = measure_pdfs(database, sample_size=len(sample))
     raw.close()
     view.close()
     app.processEvents()
@@ -159,7 +162,38 @@ def main() -> int:
         f"  {'editor':<27} p50 {percentile(editor_ms, 0.5):6.1f} ms"
         f"   p95 {percentile(editor_ms, 0.95):6.1f} ms"
     )
+    print(f"PDF of one final bilan over {len(pdf_ms)} bilans (read + render + write):")
+    print(
+        f"  {'one bilan':<27} p50 {percentile(pdf_ms, 0.5):6.1f} ms"
+        f"   p95 {percentile(pdf_ms, 0.95):6.1f} ms"
+    )
+    print(f"PDF of a class: {class_files} files + the combined one in {class_seconds:.2f} s")
     return 0
+
+
+def measure_pdfs(database: Database, sample_size: int) -> tuple[list[float], float, int]:
+    """One bilan's PDF, then the biggest class of the first year (each learner + combined)."""
+    exports = ExportService(database, local_actor(database))
+    with database.engine.connect() as connection:
+        finals = [
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT id FROM bilan WHERE status = 'final' ORDER BY id"
+            ).fetchall()
+        ][:sample_size]
+        code, year = connection.exec_driver_sql(
+            "SELECT c.code, y.label FROM bilan b JOIN school_class c ON c.id = b.class_id "
+            "JOIN school_year y ON y.id = c.school_year_id WHERE b.status = 'final' "
+            "GROUP BY c.code, y.label ORDER BY COUNT(*) DESC LIMIT 1"
+        ).one()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        exports.export_bilan_pdf(finals[0], out)  # warm-up: reportlab import, fonts
+        single = [timed(lambda b: exports.export_bilan_pdf(b, out), b) for b in finals]
+        start = time.perf_counter()
+        result = exports.export_class_pdfs(code, out / "classe", school_year=year)
+        seconds = time.perf_counter() - start
+    return single, seconds, len(result.files)
 
 
 def measure_editor(database: Database, view: DashboardView, sample_size: int) -> list[float]:

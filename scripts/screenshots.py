@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -51,6 +53,16 @@ def save(widget: QWidget, path: Path) -> None:
     QApplication.processEvents()
     widget.grab().save(str(path))
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def render_pdf(pdf: Path, stem: Path) -> None:
+    """PDF pages to PNG with poppler's pdftoppm (Debian package poppler-utils)."""
+    if shutil.which("pdftoppm") is None:
+        print("pdftoppm introuvable : installez poppler-utils pour les pages du PDF.")
+        return
+    subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(stem)], check=True)
+    for page in sorted(stem.parent.glob(f"{stem.name}-*.png")):
+        print(page.relative_to(ROOT) if page.is_relative_to(ROOT) else page)
 
 
 def main() -> int:
@@ -132,7 +144,20 @@ def main() -> int:
         save(dialog, args.out / "bilan-confirmation.png")
         dialog.accept()
         save(editor, args.out / "bilan-definitif.png")
+        final_id = editor.sheet.bilan_id
         editor.close()
+
+        # The PDF of that final bilan, rendered page by page.
+        pdf = services.exports.export_bilan_pdf(final_id, Path(folder) / "bilan.pdf")
+        render_pdf(pdf, args.out / "bilan-pdf")
+
+        window.tabs.setCurrentWidget(window.bilans_module)
+        save(window, args.out / "module-bilans.png")
+        marks = window.open_marks()
+        assert marks is not None
+        marks.rounding.setCurrentIndex(marks.rounding.findData("0.5"))
+        save(marks, args.out / "noter-le-dernier-bilan.png")
+        marks.close()
 
         window.tabs.setCurrentWidget(window.class_overview)
         save(window, args.out / "vue-classe.png")
