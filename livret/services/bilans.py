@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -147,16 +147,15 @@ class BilanService:
         if not self._actor.may_position:
             raise PermissionDenied("Seuls les enseignants et le DDFPT positionnent les apprenants.")
         chosen = parse_level(str(level))
-        try:
-            with self._database.transaction() as session:
-                return self._set_positioning(session, learner_id, common_competency_id, chosen)
-        except IntegrityError as exc:
-            if guards.is_final_bilan_refusal(exc):
-                raise FinalBilanError(FINAL_MESSAGE) from None
-            raise ConflictError(
+        return self._write(
+            lambda session: self._set_positioning(
+                session, learner_id, common_competency_id, chosen
+            ),
+            integrity_message=(
                 "Le bilan de cet apprenant vient d'être modifié ailleurs : "
                 "rechargez le tableau de bord puis recommencez."
-            ) from None
+            ),
+        )
 
     def _set_positioning(
         self, session: Session, learner_id: int, cc_id: int, level: Level
@@ -287,6 +286,7 @@ class BilanService:
         now = dt.datetime.now()
         changes: list[str] = []
         if bilan_date is not None and bilan_date != bilan.bilan_date:
+            _check_date(session, bilan, bilan_date)
             changes.append(f"date : {_day(bilan.bilan_date)} → {_day(bilan_date)}")
             bilan.bilan_date = bilan_date
         if constats != bilan.constats:
@@ -338,6 +338,8 @@ class BilanService:
 
     def _finalize(self, session: Session, bilan_id: int, version: int) -> BilanSheet:
         bilan = self._editable(session, bilan_id, version)
+        # The date starts the new period: it must lie between the last one and today.
+        _check_date(session, bilan, bilan.bilan_date)
         now = dt.datetime.now()
         bilan.status = "final"
         bilan.finalized_at = now
@@ -371,6 +373,17 @@ class BilanService:
             raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
         if bilan.status != "final":
             raise ValidationError("Ce bilan n'est pas définitif : il n'y a rien à déverrouiller.")
+        latest = session.scalar(
+            select(models.Bilan.id)
+            .where(models.Bilan.learner_id == bilan.learner_id, models.Bilan.status == "final")
+            .order_by(models.Bilan.bilan_date.desc(), models.Bilan.id.desc())
+            .limit(1)
+        )
+        if latest != bilan_id:
+            # Reopening an older bilan would rewrite the periods that followed it.
+            raise ValidationError(
+                "Seul le dernier bilan définitif de l'apprenant peut être déverrouillé."
+            )
         other = _draft_of(session, bilan.learner_id)
         if other is not None:
             raise ValidationError(
@@ -432,6 +445,26 @@ class BilanService:
                     "rechargez-le puis recommencez."
                 ) from None
             raise
+
+
+def _check_date(session: Session, bilan: models.Bilan, date: dt.date) -> None:
+    """A bilan is dated no later than today and no earlier than the learner's last final one."""
+    if date > dt.date.today():
+        raise ValidationError(
+            f"La date du bilan ({_day(date)}) est dans le futur : rien n'a été enregistré."
+        )
+    last_final = session.scalar(
+        select(func.max(models.Bilan.bilan_date)).where(
+            models.Bilan.learner_id == bilan.learner_id,
+            models.Bilan.status == "final",
+            models.Bilan.id != bilan.id,
+        )
+    )
+    if last_final is not None and date < last_final:
+        raise ValidationError(
+            f"La date du bilan ({_day(date)}) précède le dernier bilan définitif "
+            f"({_day(last_final)}) : rien n'a été enregistré."
+        )
 
 
 def _draft_of(session: Session, learner_id: int) -> models.Bilan | None:

@@ -16,6 +16,7 @@ from livret.services.exports import ClassExport
 from livret.ui.bilan.editor import BilanEditor
 from livret.ui.bilans_module import BilansModule
 from livret.ui.class_overview import ClassOverviewView
+from livret.ui.dashboard.model import suggestions_by_cc
 from livret.ui.dashboard.view import DashboardView
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
@@ -94,9 +95,11 @@ class MainWindow(QMainWindow):
             self.bilans_module.actions_bar.addWidget(button)
         self.marks_dialog: MarksDialog | None = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.dashboard.bilan_changed.connect(lambda _learner: self._refresh_lists())
         self.bilan_editor: BilanEditor | None = None
         self.class_overview.learner_activated.connect(self._on_overview_learner)
         self.dashboard.positioning_saved.connect(self._on_positioning_saved)
+        self.dashboard.draft_positioning_saved.connect(self._on_draft_positioning_saved)
         self.setCentralWidget(self.tabs)
         self._build_menus()
 
@@ -136,12 +139,20 @@ class MainWindow(QMainWindow):
             show_error(self, exc.message)
             return None
         own_draft = not sheet.is_final and author_id == (bilans.actor.user_id or -1)
+        suggestions = {}
+        if own_draft:
+            try:
+                learner = self._services.dashboards.learner_dashboard(sheet.learner_id)
+            except LivretError as exc:
+                show_error(self, exc.message)
+                return None
+            suggestions = suggestions_by_cc(learner, self.dashboard.suggestion_settings())
         if self.bilan_editor is not None:
             self.bilan_editor.close()
         editor = BilanEditor(
             bilans,
             sheet,
-            {},
+            suggestions,
             can_unlock=bilans.actor.role is Role.DDFPT,
             read_only=not sheet.is_final and not own_draft,
             parent=self,
@@ -175,20 +186,39 @@ class MainWindow(QMainWindow):
         if class_id is None or overview is None:
             show_error(self, self.tr("Choisissez d'abord une classe."))
             return None
-        dialog = MarksDialog(self._services.marks, class_id, overview.common_competencies, self)
+        try:
+            dialog = MarksDialog(self._services.marks, class_id, overview.common_competencies, self)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
         dialog.finished.connect(lambda _result: self.bilans_module.reload())
         self.marks_dialog = dialog
         dialog.show()
         return dialog
 
     def _on_bilan_changed(self, learner_id: int) -> None:
-        self.bilans_module.reload()
+        """A bilan opened from the module changed: every view showing it follows."""
+        self._refresh_lists()
         if self.selector.current_learner_id() == learner_id:
             self.dashboard.show_learner(learner_id)
 
+    def _refresh_lists(self) -> None:
+        try:
+            self.bilans_module.reload()
+        except LivretError as exc:
+            show_error(self, exc.message)
+        class_id = self.selector.current_class_id()
+        if class_id is not None:
+            self._show_overview(class_id)
+
+    def _on_draft_positioning_saved(self, bilan_id: int, version: int, cc: int, level: str) -> None:
+        editor = self.bilan_editor
+        if editor is not None and editor.isVisible() and editor.sheet.bilan_id == bilan_id:
+            editor.sync_positioning(cc, level, version)
+
     def _on_tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.bilans_module:
-            self.bilans_module.reload()
+            self._refresh_lists()
 
     def set_role(self, role: Role) -> None:
         """Until user accounts exist, the local profile's role is a setting (DDFPT unlocks)."""
@@ -200,7 +230,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue(SETTINGS_ROLE, role.value)
         self.role_actions[role].setChecked(True)
         self.dashboard.set_bilan_service(self._services.bilans)
-        self.bilans_module.reload()
+        self._refresh_lists()
         self.statusBar().showMessage(
             self.tr("Profil local : %1").replace("%1", ROLE_LABELS[role]), 5000
         )

@@ -250,6 +250,17 @@ class MarksDialog(QDialog):
         return True
 
     def export(self) -> Path | None:
+        """Write the file; it holds the saved marks, so they must match what is shown."""
+        if self.preview is not None and self.preview.stored_differing:
+            show_error(
+                self,
+                self.tr(
+                    "Des notes enregistrées diffèrent de l'aperçu (arrondi ou coefficients "
+                    "changés) : enregistrez d'abord les notes pour que le fichier reprenne "
+                    "celles affichées."
+                ),
+            )
+            return None
         suggested = f"notes_{self.preview.class_code if self.preview else 'classe'}.xlsx"
         path = choose_export_file(self, suggested)
         if path is None:

@@ -134,7 +134,7 @@ def saved_draft(database: Database, service: BilanService, learner_id: int) -> B
         constats=CONSTATS,
         conseils=CONSEILS,
         positionings={ids["CC1.1"]: "3", ids["CC2.1"]: "4", ids["CC3.2"]: "2"},
-        bilan_date=dt.date(2026, 12, 11),
+        bilan_date=dt.date(2026, 11, 20),
     )
 
 
@@ -266,7 +266,7 @@ def test_previous_is_ne_where_the_previous_bilan_has_no_positioning(database: Da
 
     sheet = teacher.open_draft(learner_id)
     assert sheet.bilan_id != first.bilan_id
-    assert sheet.previous_date == dt.date(2026, 12, 11)
+    assert sheet.previous_date == dt.date(2026, 11, 20)
     previous = {row.code: row.previous for row in sheet.rows}
     assert previous == {code: "NE" for code in CC_CODES} | {
         "CC1.1": "3",
@@ -287,13 +287,13 @@ def test_save_draft_round_trip(database: Database) -> None:
     saved = saved_draft(database, teacher, learner_id)
     assert saved.version == 2
     assert (saved.constats, saved.conseils) == (CONSTATS, CONSEILS)
-    assert saved.bilan_date == dt.date(2026, 12, 11)
+    assert saved.bilan_date == dt.date(2026, 11, 20)
     assert current_levels(saved) == {"CC1.1": "3", "CC2.1": "4", "CC3.2": "2"}
     reread = teacher.sheet(saved.bilan_id)
     assert reread == saved
     assert stored(database, saved.bilan_id) == (
         "draft",
-        dt.date(2026, 12, 11),
+        dt.date(2026, 11, 20),
         CONSTATS,
         CONSEILS,
         2,
@@ -310,7 +310,7 @@ def test_save_draft_round_trip(database: Database) -> None:
         positionings={ids["CC2.1"]: "NE", ids["CC3.2"]: "--", ids["CC6.2"]: "+"},
     )
     assert again.version == 3
-    assert again.bilan_date == dt.date(2026, 12, 11)  # no date given: unchanged
+    assert again.bilan_date == dt.date(2026, 11, 20)  # no date given: unchanged
     assert current_levels(again) == {"CC1.1": "3", "CC3.2": "1", "CC6.2": "3"}
     assert stored(database, saved.bilan_id)[5] == [("CC1.1", "3"), ("CC3.2", "1"), ("CC6.2", "3")]
     history = [(e.label, e.details) for e in again.history]
@@ -320,7 +320,7 @@ def test_save_draft_round_trip(database: Database) -> None:
             "Enregistré",
             "date : "
             + dt.date.today().strftime("%d/%m/%Y")
-            + " → 11/12/2026 ; Constats modifiés ; Conseils modifiés ; "
+            + " → 20/11/2026 ; Constats modifiés ; Conseils modifiés ; "
             "CC1.1 : NE → 3 ; CC2.1 : NE → 4 ; CC3.2 : NE → 2",
         ),
         ("Enregistré", "Conseils modifiés ; CC2.1 : 4 → NE ; CC3.2 : 2 → 1 ; CC6.2 : NE → 3"),
@@ -359,7 +359,7 @@ def test_stale_version_is_refused_and_nothing_written(database: Database) -> Non
             constats="Ma version",
             conseils="Mes conseils",
             positionings={ids["CC5.1"]: "4", ids["CC1.1"]: "3"},
-            bilan_date=dt.date(2026, 12, 1),
+            bilan_date=dt.date(2026, 11, 21),
         )
     assert conflict.value.message == (
         f"Ce bilan a été modifié entre-temps par {ddfpt.actor.display_name} : rechargez-le."
@@ -412,7 +412,7 @@ def test_invalid_positionings_write_nothing(
                 (ids["CC4.1"] if known_cc else 999_999): level,
                 ids["CC2.1"]: "NE",
             },
-            bilan_date=dt.date(2027, 1, 8),
+            bilan_date=dt.date(2026, 11, 22),
         )
     assert stored(database, draft.bilan_id) == before
 
@@ -515,7 +515,7 @@ def test_finalize_then_every_edit_path_is_refused(database: Database) -> None:
     assert teacher.sheet(final.bilan_id) == final
     new_draft = teacher.sheet(moved.bilan_id)
     assert current_levels(new_draft) == {"CC1.1": "1"}
-    assert new_draft.previous_date == dt.date(2026, 12, 11)
+    assert new_draft.previous_date == dt.date(2026, 11, 20)
 
 
 def test_finalize_starts_a_new_period(demo_database: Database) -> None:
@@ -722,3 +722,40 @@ def test_unlock_removes_the_stored_mark(demo_database: Database) -> None:
             text("SELECT COUNT(*) FROM mark WHERE bilan_id = :b"), {"b": bilan_id}
         ).scalar_one()
     assert marks == 0
+
+
+def test_bilan_date_between_the_last_final_bilan_and_today(demo_database: Database) -> None:
+    learner_id = learner_with(demo_database, 2, False)
+    service = BilanService(demo_database, local_actor(demo_database, Role.TEACHER))
+    sheet = service.open_draft(learner_id)
+    for wrong, fragment in (
+        (dt.date.today() + dt.timedelta(days=1), "dans le futur"),
+        (dt.date(2026, 3, 19), r"précède le dernier bilan définitif \(20/03/2026\)"),
+    ):
+        with pytest.raises(ValidationError, match=fragment):
+            service.save_draft(
+                sheet.bilan_id,
+                version=sheet.version,
+                constats="x",
+                conseils="",
+                positionings={},
+                bilan_date=wrong,
+            )
+    assert service.sheet(sheet.bilan_id).constats == ""  # nothing written
+
+
+def test_only_the_latest_final_bilan_can_be_unlocked(demo_database: Database) -> None:
+    learner_id = learner_with(demo_database, 2, False)
+    with demo_database.engine.connect() as connection:
+        older, latest = connection.execute(
+            text(
+                "SELECT id FROM bilan WHERE learner_id = :l AND status = 'final' "
+                "ORDER BY bilan_date, id"
+            ),
+            {"l": learner_id},
+        ).scalars()
+    ddfpt = BilanService(demo_database, local_actor(demo_database, Role.DDFPT))
+    with pytest.raises(ValidationError, match="Seul le dernier bilan définitif"):
+        ddfpt.unlock(older, reason="corriger décembre")
+    assert ddfpt.sheet(older).is_final
+    assert not ddfpt.unlock(latest, reason="corriger mars").is_final

@@ -240,3 +240,20 @@ def test_editor_date_is_today_for_a_new_draft(
     assert editor.sheet.bilan_date == dt.date.today()
     learner = dashboard.model.dashboard.learner  # type: ignore[union-attr]
     assert editor.class_label.text() == f"{learner.class_label} ({learner.school_year_label})"
+
+
+def test_editor_follows_positionings_set_on_the_dashboard(
+    qtbot: QtBot, window: MainWindow, demo_database: Database
+) -> None:
+    dashboard = show(window, learner_with(demo_database, 1, False))
+    editor = open_editor(qtbot, dashboard)
+    type_text(editor.constats, "Texte en cours")
+    picker = dashboard.open_picker(2)  # CC2.2, on the dashboard, while the editor is open
+    qtbot.keyClick(picker, Qt.Key.Key_3)
+    assert editor.rows.index(2, CURRENT).data().startswith("+  Maîtrisé")
+    assert editor.radar.series_values()["current"][2] == 3.0
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)  # not refused as stale
+    assert not editor.is_dirty()
+    saved = window.dashboard.model.dashboard
+    assert saved is not None and saved.sections[2].current == "3"
+    assert editor.sheet.constats == "Texte en cours"

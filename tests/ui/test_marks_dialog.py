@@ -84,3 +84,21 @@ def test_preview_save_and_export(
     dialog.close()
     shown = {item.bilan_id: item.mark for item in window.bilans_module.visible_items()}
     assert shown[first.bilan_id] == first.value
+
+
+def test_export_refused_while_saved_marks_differ_from_the_preview(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = window.open_marks()
+    assert dialog is not None
+    dialog.rounding.setCurrentIndex(dialog.rounding.findData("0.1"))
+    assert dialog.save()
+    dialog.rounding.setCurrentIndex(dialog.rounding.findData("1"))
+    assert dialog.preview is not None and dialog.preview.stored_differing
+    errors: list[str] = []
+    monkeypatch.setattr(marks_dialog, "show_error", lambda _parent, text: errors.append(text))
+    target = tmp_path / "notes.xlsx"
+    monkeypatch.setattr(marks_dialog, "choose_export_file", lambda _parent, _name: target)
+    assert dialog.export() is None
+    assert errors and "enregistrez d'abord" in errors[0]
+    assert not target.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -366,6 +367,19 @@ class BilanEditor(QDialog):
         self.picker = picker
         picker.show()
         return picker
+
+    def sync_positioning(self, cc_id: int, level: str, version: int) -> None:
+        """The dashboard just saved a positioning of this draft: follow it, keep typed text.
+
+        Without this the editor's version would be stale and its next save refused.
+        """
+        if self._sheet.is_final:
+            return
+        self._sheet = replace(self._sheet, version=version)
+        for row, sheet_row in enumerate(self._sheet.rows):
+            if sheet_row.common_competency_id == cc_id:
+                self.rows.set_current(row, level)
+        self._refresh_dependent()
 
     def set_level(self, row: int, level: str) -> None:
         """Change a positioning in the editor (saved with Enregistrer)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
@@ -50,8 +52,9 @@ class EvaluationDetailWindow(QWidget):
         self.setWindowTitle(
             self.tr("%1 — %2").replace("%1", evaluation.short_code).replace("%2", evaluation.title)
         )
-        detail = evaluation_detail(evaluation).replace("\n", "<br>")
-        self.header.setText(f"<b>{dashboard.learner.display_name}</b><br>{detail}")
+        detail = html.escape(evaluation_detail(evaluation), quote=False).replace("\n", "<br>")
+        name = html.escape(dashboard.learner.display_name, quote=False)
+        self.header.setText(f"<b>{name}</b><br>{detail}")
         self.tree.clear()
         for section in dashboard.sections:
             lines = [

@@ -143,6 +143,34 @@ def evaluation_detail(evaluation: EvaluationInfo) -> str:
     return "\n".join(lines)
 
 
+def section_suggestion(
+    dashboard: LearnerDashboard, section: int, settings: SuggestionSettings
+) -> Suggestion:
+    """The suggested level of one CC from its results of the current period."""
+    current = dashboard.current_period
+    evaluations = dashboard.evaluations
+    results = sorted(
+        (
+            result
+            for row in dashboard.sections[section].rows
+            for result in row.results
+            if evaluations[result.evaluation_index].period == current
+        ),
+        key=lambda result: result.evaluation_index,
+    )
+    return suggest_level([parse_result_level(result.level) for result in results], settings)
+
+
+def suggestions_by_cc(
+    dashboard: LearnerDashboard, settings: SuggestionSettings
+) -> dict[int, Suggestion]:
+    """Every CC's suggestion, keyed by common competency id (for the bilan editor)."""
+    return {
+        section.common_competency.id: section_suggestion(dashboard, number, settings)
+        for number, section in enumerate(dashboard.sections)
+    }
+
+
 class DashboardModel(QAbstractTableModel):
     """Rows: per CC, a title, the criteria with results, the blue bilans row.
 
@@ -268,19 +296,9 @@ class DashboardModel(QAbstractTableModel):
         if self._dashboard is None or self._suggestion_settings is None:
             return None
         if section not in self._suggestions:
-            current = self._dashboard.current_period
-            evaluations = self._dashboard.evaluations
-            results = sorted(
-                (
-                    result
-                    for row in self._dashboard.sections[section].rows
-                    for result in row.results
-                    if evaluations[result.evaluation_index].period == current
-                ),
-                key=lambda result: result.evaluation_index,
+            self._suggestions[section] = section_suggestion(
+                self._dashboard, section, self._suggestion_settings
             )
-            levels = [parse_result_level(result.level) for result in results]
-            self._suggestions[section] = suggest_level(levels, self._suggestion_settings)
         return self._suggestions[section]
 
     def _bilans_rows(self) -> list[int]:

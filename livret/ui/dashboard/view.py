@@ -36,6 +36,7 @@ from livret.ui.dashboard.model import (
     DashboardModel,
     RowKind,
     ViewOptions,
+    suggestions_by_cc,
 )
 from livret.ui.dashboard.picker import LevelPicker
 from livret.ui.messages import show_error
@@ -57,10 +58,14 @@ class DashboardView(QWidget):
     Signals:
         learner_shown(int): a learner's dashboard is on screen (-1: nobody).
         positioning_saved(int, int, str): learner id, CC id and level just stored.
+        draft_positioning_saved(int, int, int, str): bilan id, its new version, CC id, level.
+        bilan_changed(int): a bilan of that learner was saved, finalized or unlocked.
     """
 
     learner_shown = Signal(int)
     positioning_saved = Signal(int, int, str)
+    draft_positioning_saved = Signal(int, int, int, str)
+    bilan_changed = Signal(int)
 
     def __init__(
         self,
@@ -305,12 +310,8 @@ class DashboardView(QWidget):
         return self._open_editor(sheet)
 
     def _open_editor(self, sheet: BilanSheet) -> BilanEditor:
-        suggestions = {}
-        if self.model.dashboard is not None:
-            for number, section in enumerate(self.model.dashboard.sections):
-                suggestion = self.model.suggestion(number)
-                if suggestion is not None:
-                    suggestions[section.common_competency.id] = suggestion
+        dashboard = self.model.dashboard
+        suggestions = suggestions_by_cc(dashboard, self.suggestion_settings()) if dashboard else {}
         if self.editor is not None:
             self.editor.close()
         editor = BilanEditor(
@@ -329,6 +330,7 @@ class DashboardView(QWidget):
         """A saved, finalized or unlocked bilan: new positionings, maybe a new period."""
         if learner_id == self._learner_id:
             self.show_learner(learner_id)
+        self.bilan_changed.emit(learner_id)
 
     def _show(self, dashboard: LearnerDashboard | None) -> None:
         self.bilan_button.setEnabled(dashboard is not None)
@@ -433,7 +435,10 @@ class DashboardView(QWidget):
             show_error(self, exc.message)
             return
         self.model.set_current_level(section, saved.level)
+        if self.editor is not None and self.editor.sheet.bilan_id == saved.bilan_id:
+            self.editor.sync_positioning(cc.id, saved.level, saved.bilan_version)
         self.positioning_saved.emit(dashboard.learner.id, cc.id, saved.level)
+        self.draft_positioning_saved.emit(saved.bilan_id, saved.bilan_version, cc.id, saved.level)
 
 
 def _as_bool(value: object) -> bool:
