@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from livret import __version__, cli_export, cli_marks
+from livret import __version__, cli_export, cli_import, cli_marks
 from livret.domain.errors import LivretError
 
 
@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cli_marks.register(export_commands, common)
     cli_export.register(export_commands, common)
+    cli_import.register(commands, common)
     return parser
 
 
@@ -94,11 +95,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("demo", "create"): _demo_create,
         ("export", "marks"): cli_marks.handle,
         ("export", "pdf"): cli_export.handle_export_pdf,
+        ("import", "siecle"): cli_import.handle_siecle,
     }
     sub = (
         getattr(args, "db_command", None)
         or getattr(args, "demo_command", None)
         or getattr(args, "export_command", None)
+        or getattr(args, "import_command", None)
     )
     try:
         if args.command is None:
