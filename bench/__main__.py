@@ -21,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from bench.results_import import bench_results_import
 from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
@@ -168,6 +169,14 @@ def main() -> int:
         f"   p95 {percentile(pdf_ms, 0.95):6.1f} ms"
     )
     print(f"PDF of a class: {class_files} files + the combined one in {class_seconds:.2f} s")
+    figures = bench_results_import(args.db)
+    print(
+        f"import of {figures['rows']} result rows (CSV, {figures['file_megabytes']} MB): "
+        f"read {figures['read_seconds']:.2f} s + apply {figures['apply_seconds']:.2f} s "
+        f"= {figures['read_and_apply_seconds']:.2f} s; raw bulk insert "
+        f"{figures['raw_insert_seconds']:.2f} s; apply / raw {figures['apply_ratio']:.2f}, "
+        f"(read + apply) / raw {figures['read_and_apply_ratio']:.2f}"
+    )
     return 0
 
 

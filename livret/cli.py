@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from livret import __version__, cli_export, cli_import, cli_marks
+from livret import __version__, cli_export, cli_import, cli_import_results, cli_marks
 from livret.domain.errors import LivretError
 
 
@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cli_marks.register(export_commands, common)
     cli_export.register(export_commands, common)
-    cli_import.register(commands, common)
+    import_commands = cli_import.register(commands, common)
+    cli_import_results.register(import_commands, common)
     return parser
 
 
@@ -96,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("export", "marks"): cli_marks.handle,
         ("export", "pdf"): cli_export.handle_export_pdf,
         ("import", "siecle"): cli_import.handle_siecle,
+        ("import", "evaluations"): cli_import_results.handle,
     }
     sub = (
         getattr(args, "db_command", None)

@@ -1,0 +1,459 @@
+"""Import evaluation results from a CSV or XLSX file: check, then apply, all or nothing.
+
+The file is parsed by livret.exchange.results_file; here it is checked against the
+database: every INE must name a learner and every critère a criterion (two
+set-based queries, whatever the number of lines). Lines sharing date + nature +
+titre form one evaluation: a new one, or the existing evaluation with exactly that
+date, nature and title, which is then completed: a result already there for the
+same learner and criterion is updated (its comment too when the file has the
+commentaire column; an empty cell clears it), never duplicated. Several existing
+evaluations with that date, nature and title are ambiguous: the lines are refused.
+
+A new evaluation gets the class its learners share in the school year of its date,
+when they all share one; its author is the importing user.
+
+apply() checks again inside its transaction and writes nothing when there is any
+problem: the refusal (ResultsImportRefused, a ValidationError) carries the report,
+which lists every problem with its line number, in French. Writing is bulk (Core
+executemany), with one audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from livret.domain.errors import ConflictError, PermissionDenied, ValidationError
+from livret.domain.roles import Actor, Role
+from livret.exchange.results_file import Problem, ResultRow, ResultsFile
+from livret.services.database import Database
+from livret.storage import models
+
+IMPORT_ACTION = "results_import"
+IMPORTING_ROLES = (Role.TEACHER, Role.DDFPT, Role.ADMIN)
+IN_CHUNK = 5_000
+"""Values per IN (…) list: well under SQLite's and PostgreSQL's bound-parameter limits."""
+WRITE_CHUNK = 20_000
+"""Rows per executemany call (bounds the memory of one call)."""
+
+_Executor = Session | Connection
+_Key = tuple[dt.date, str, str]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsImportReport:
+    """What the import will do (check) or did (apply), or why it cannot."""
+
+    file_name: str
+    format_label: str
+    lines: int
+    """Result lines read in the file."""
+    evaluations_created: int
+    evaluations_completed: int
+    """Existing evaluations that receive results."""
+    results_created: int
+    results_updated: int
+    """Results already present for that learner and criterion (including unchanged ones)."""
+    results_unchanged: int
+    """Among the updated: those whose level (and comment) were already the file's."""
+    problems: tuple[str, ...]
+    """Every problem, "Ligne N : …", in line order; empty when the file can be imported."""
+    notes: tuple[str, ...]
+    applied: bool
+    """True once written to the database."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """A few French lines: the file, then what is (to be) written, or the refusal."""
+        lines = [
+            f"Fichier « {self.file_name} » ({self.format_label}) : "
+            f"{_count(self.lines, 'ligne de résultat', 'lignes de résultats')}."
+        ]
+        if self.problems:
+            lines.append(
+                f"Import refusé : {_count(len(self.problems), 'problème', 'problèmes')}, "
+                "rien n'a été enregistré."
+            )
+        else:
+            if self.applied:
+                created = _count(self.evaluations_created, "créée", "créées")
+                completed = _count(
+                    self.evaluations_completed, "existante complétée", "existantes complétées"
+                )
+                results = _count(self.results_created, "créé", "créés")
+                updated = f"{self.results_updated} mis à jour"
+            else:
+                created = f"{self.evaluations_created} à créer"
+                completed = _count(
+                    self.evaluations_completed, "existante à compléter", "existantes à compléter"
+                )
+                results = f"{self.results_created} à créer"
+                updated = f"{self.results_updated} à mettre à jour"
+            if self.results_unchanged:
+                updated += f" (dont {self.results_unchanged} sans changement)"
+            lines.append(f"Évaluations : {created}, {completed}.")
+            lines.append(f"Résultats : {results}, {updated}.")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def text(self) -> str:
+        """The summary followed by every problem, one per line."""
+        return "\n".join([self.summary(), *self.problems])
+
+
+class ResultsImportRefused(ValidationError):
+    """The file has problems: nothing was written. `report` lists them all."""
+
+    def __init__(self, report: ResultsImportReport) -> None:
+        super().__init__(report.text())
+        self.report = report
+
+
+@dataclass
+class _Plan:
+    """What the file means against the database; the rows to write when it has no problem."""
+
+    problems: list[Problem]
+    new_evaluations: list[dict[str, Any]] = field(default_factory=list)
+    completed: set[int] = field(default_factory=set)
+    # (existing evaluation id, or -1 - index in new_evaluations), learner, criterion, level, comment
+    inserts: list[tuple[int, int, int, str, str | None]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    """Results already present whose level or comment changes."""
+    unchanged: int = 0
+    """Results already present exactly as in the file: counted as updated, not written."""
+
+
+class ResultsImportService:
+    """Check or apply a results file; each public method is one snapshot or one transaction."""
+
+    def __init__(self, database: Database, actor: Actor) -> None:
+        self._database = database
+        self._actor = actor
+
+    def check(self, results_file: ResultsFile) -> ResultsImportReport:
+        """What apply would do, and every problem; nothing is written."""
+        self._require_may_import()
+        with self._database.snapshot() as connection:
+            plan = _plan(connection, results_file, self._actor)
+        return _report(results_file, plan, applied=False)
+
+    def apply(self, results_file: ResultsFile) -> ResultsImportReport:
+        """Write the whole file in one transaction, or nothing (ResultsImportRefused)."""
+        self._require_may_import()
+        try:
+            with self._database.transaction() as session:
+                plan = _plan(session, results_file, self._actor)
+                report = _report(results_file, plan, applied=True)
+                if plan.problems:
+                    raise ResultsImportRefused(_report(results_file, plan, applied=False))
+                _write(session, plan)
+                _audit(session, self._actor, report)
+        except (IntegrityError, OperationalError) as exc:
+            conflict = _conflict(exc)
+            if conflict is None:
+                raise
+            raise conflict from None
+        return report
+
+    def _require_may_import(self) -> None:
+        if self._actor.role not in IMPORTING_ROLES:
+            raise PermissionDenied(
+                "Seuls les enseignants, le DDFPT et l'administrateur importent des résultats."
+            )
+
+
+# -- checking --------------------------------------------------------------------------
+
+
+def _plan(executor: _Executor, results_file: ResultsFile, actor: Actor) -> _Plan:
+    rows = results_file.rows
+    learners = _ids_by_code(executor, models.Learner.ine, models.Learner.id, _present(rows, "ine"))
+    criteria = _ids_by_code(
+        executor, models.Criterion.code, models.Criterion.id, _present(rows, "criterion")
+    )
+    plan = _Plan(problems=list(results_file.problems))
+    db_problems: list[Problem] = []
+    groups: dict[_Key, list[tuple[ResultRow, int, int, str]]] = defaultdict(list)
+    for row in rows:
+        learner_id = criterion_id = None
+        if row.ine is not None:
+            learner_id = learners.get(row.ine)
+            if learner_id is None:
+                db_problems.append(Problem(row.line, f"INE « {row.ine} » inconnu."))
+        if row.criterion is not None:
+            criterion_id = criteria.get(row.criterion)
+            if criterion_id is None:
+                db_problems.append(Problem(row.line, f"critère « {row.criterion} » inconnu."))
+        key = row.evaluation_key
+        if key is not None and learner_id is not None and criterion_id is not None and row.level:
+            groups[key].append((row, learner_id, criterion_id, row.level))
+
+    existing = _existing_evaluations(executor, {key[0] for key in groups})
+    matched: dict[_Key, int] = {}
+    for key, items in groups.items():
+        candidates = existing.get(key, [])
+        if len(candidates) == 1:
+            matched[key] = candidates[0]
+        elif len(candidates) > 1:
+            day, nature, title = key
+            db_problems.append(
+                Problem(
+                    items[0][0].line,
+                    f"{len(candidates)} évaluations « {title} » ({nature}) du "
+                    f"{day.strftime('%d/%m/%Y')} existent déjà : impossible de savoir laquelle "
+                    "compléter (donnez un autre titre dans le fichier).",
+                )
+            )
+    plan.problems.extend(db_problems)
+    plan.problems.sort(key=lambda problem: problem.line)  # stable: file problems first
+    stored = _existing_results(executor, matched.values())
+    classes = _classes_by_learner(
+        executor, {item[1] for key, items in groups.items() if key not in matched for item in items}
+    )
+    keep_comment = not results_file.has_comment_column
+    for key, items in groups.items():
+        evaluation_id = matched.get(key)
+        if evaluation_id is None and key in existing:
+            continue  # ambiguous: reported above
+        if evaluation_id is None:
+            evaluation_id = -1 - len(plan.new_evaluations)
+            day, nature, title = key
+            plan.new_evaluations.append(
+                {
+                    "nature": nature,
+                    "eval_date": day,
+                    "title": title,
+                    "context": "",
+                    "class_id": _shared_class(classes, {item[1] for item in items}, day),
+                    "author_id": actor.user_id,
+                }
+            )
+        else:
+            plan.completed.add(evaluation_id)
+        for row, learner_id, criterion_id, level in items:
+            present = stored.get((evaluation_id, learner_id, criterion_id))
+            if present is None:
+                plan.inserts.append((evaluation_id, learner_id, criterion_id, level, row.comment))
+                continue
+            result_id, old_level, old_comment = present
+            comment = old_comment if keep_comment else row.comment
+            if old_level == level and old_comment == comment:
+                plan.unchanged += 1
+            else:
+                plan.updates.append(
+                    {"result_id": result_id, "new_level": level, "new_comment": comment}
+                )
+    return plan
+
+
+def _present(rows: Sequence[ResultRow], attribute: str) -> set[str]:
+    return {value for row in rows if (value := getattr(row, attribute)) is not None}
+
+
+def _chunks(values: Iterable[_T], size: int = IN_CHUNK) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _ids_by_code(
+    executor: _Executor,
+    code: InstrumentedAttribute[str],
+    identifier: InstrumentedAttribute[int],
+    wanted: set[str],
+) -> dict[str, int]:
+    """{code in capitals: id} for the wanted codes (already in capitals) that exist."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(wanted)):
+        capitals = func.upper(code)
+        for value, row_id in executor.execute(
+            select(capitals, identifier).where(capitals.in_(chunk))
+        ):
+            found.setdefault(value, row_id)
+    return found
+
+
+def _existing_evaluations(executor: _Executor, days: set[dt.date]) -> dict[_Key, list[int]]:
+    evaluation = models.Evaluation
+    existing: dict[_Key, list[int]] = defaultdict(list)
+    for chunk in _chunks(sorted(days)):
+        for row_id, day, nature, title in executor.execute(
+            select(evaluation.id, evaluation.eval_date, evaluation.nature, evaluation.title)
+            .where(evaluation.eval_date.in_(chunk))
+            .order_by(evaluation.id)
+        ):
+            existing[(day, nature, title)].append(row_id)
+    return existing
+
+
+def _existing_results(
+    executor: _Executor, evaluation_ids: Iterable[int]
+) -> dict[tuple[int, int, int], tuple[int, str, str | None]]:
+    result = models.Result
+    stored: dict[tuple[int, int, int], tuple[int, str, str | None]] = {}
+    for chunk in _chunks(sorted(set(evaluation_ids))):
+        for row_id, evaluation_id, learner_id, criterion_id, level, comment in executor.execute(
+            select(
+                result.id,
+                result.evaluation_id,
+                result.learner_id,
+                result.criterion_id,
+                result.level,
+                result.comment,
+            ).where(result.evaluation_id.in_(chunk))
+        ):
+            stored[(evaluation_id, learner_id, criterion_id)] = (row_id, level, comment)
+    return stored
+
+
+_Enrolments = dict[int, list[tuple[dt.date, dt.date, int]]]
+
+
+def _classes_by_learner(executor: _Executor, learner_ids: set[int]) -> _Enrolments:
+    """Each learner's classes, with the dates of their school years."""
+    enrolment, school_year = models.Enrolment, models.SchoolYear
+    classes: _Enrolments = defaultdict(list)
+    for chunk in _chunks(sorted(learner_ids)):
+        for learner_id, start, end, class_id in executor.execute(
+            select(
+                enrolment.learner_id,
+                school_year.start_date,
+                school_year.end_date,
+                enrolment.class_id,
+            )
+            .join(school_year, school_year.id == enrolment.school_year_id)
+            .where(enrolment.learner_id.in_(chunk))
+        ):
+            classes[learner_id].append((start, end, class_id))
+    return classes
+
+
+def _shared_class(classes: _Enrolments, learner_ids: set[int], day: dt.date) -> int | None:
+    """The class all these learners were in on that day, if there is exactly one."""
+    found: set[int | None] = set()
+    for learner_id in learner_ids:
+        found.add(
+            next(
+                (
+                    class_id
+                    for start, end, class_id in classes.get(learner_id, ())
+                    if start <= day <= end
+                ),
+                None,
+            )
+        )
+        if len(found) > 1:
+            return None
+    return found.pop() if found else None
+
+
+def _report(results_file: ResultsFile, plan: _Plan, *, applied: bool) -> ResultsImportReport:
+    return ResultsImportReport(
+        file_name=results_file.file_name,
+        format_label=results_file.format_label,
+        lines=results_file.line_count,
+        evaluations_created=len(plan.new_evaluations),
+        evaluations_completed=len(plan.completed),
+        results_created=len(plan.inserts),
+        results_updated=len(plan.updates) + plan.unchanged,
+        results_unchanged=plan.unchanged,
+        problems=tuple(str(problem) for problem in plan.problems),
+        notes=results_file.notes,
+        applied=applied and not plan.problems,
+    )
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def _write(session: Session, plan: _Plan) -> None:
+    evaluation = models.Base.metadata.tables["evaluation"]
+    result = models.Base.metadata.tables["result"]
+    new_ids: list[int] = []
+    if plan.new_evaluations:
+        # One batched INSERT … RETURNING, ids in the order of the rows (SQLite and PostgreSQL).
+        new_ids = list(
+            session.scalars(
+                insert(evaluation).returning(evaluation.c.id, sort_by_parameter_order=True),
+                plan.new_evaluations,
+            )
+        )
+    for chunk in _chunks(plan.inserts, WRITE_CHUNK):
+        session.execute(
+            insert(result),
+            [
+                {
+                    "evaluation_id": new_ids[-1 - evaluation_id]
+                    if evaluation_id < 0
+                    else evaluation_id,
+                    "learner_id": learner_id,
+                    "criterion_id": criterion_id,
+                    "level": level,
+                    "comment": comment,
+                }
+                for evaluation_id, learner_id, criterion_id, level, comment in chunk
+            ],
+        )
+    statement = (
+        update(result)
+        .where(result.c.id == bindparam("result_id"))
+        .values(level=bindparam("new_level"), comment=bindparam("new_comment"))
+    )
+    for changes in _chunks(plan.updates, WRITE_CHUNK):
+        session.execute(statement, changes)
+
+
+def _audit(session: Session, actor: Actor, report: ResultsImportReport) -> None:
+    details = (
+        f"fichier « {report.file_name} » : {_count(report.lines, 'ligne', 'lignes')}, "
+        f"{_count(report.evaluations_created, 'évaluation créée', 'évaluations créées')}, "
+        f"{_count(report.evaluations_completed, 'complétée', 'complétées')}, "
+        f"{_count(report.results_created, 'résultat créé', 'résultats créés')}, "
+        f"{report.results_updated} mis à jour"
+    )
+    session.execute(
+        insert(models.AuditEvent).values(
+            at=dt.datetime.now(),
+            user_id=actor.user_id,
+            actor=actor.display_name,
+            action=IMPORT_ACTION,
+            entity="evaluation",
+            entity_id=None,
+            details=details,
+        )
+    )
+
+
+def _conflict(exc: IntegrityError | OperationalError) -> ConflictError | None:
+    """A French conflict for a concurrent write; None for any other database failure."""
+    if isinstance(exc, IntegrityError):
+        return ConflictError(
+            "Des résultats viennent d'être saisis sur un autre poste pendant l'import : "
+            "rien n'a été enregistré, recommencez."
+        )
+    if "locked" in str(exc.orig):
+        return ConflictError(
+            "La base est occupée par un autre poste : rien n'a été enregistré, recommencez."
+        )
+    return None
+
+
+def _count(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count < 2 else plural}"
