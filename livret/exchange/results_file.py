@@ -41,6 +41,7 @@ from livret.domain.levels import parse_result_level
 MAX_BYTES = 20 * 1024 * 1024
 """Largest file accepted (20 Mo)."""
 MAX_ROWS = 500_000
+MAX_COLUMNS = 32  # the format has 7; extra columns beyond this are not read
 """Most result lines accepted in one file."""
 MAX_UNCOMPRESSED = 400 * 1024 * 1024
 """Most bytes an XLSX may expand to (a 20 Mo zip bomb is refused before parsing)."""
@@ -286,7 +287,10 @@ def _read_xlsx(data: bytes, name: str) -> ResultsFile:
             epoch = workbook.epoch
             rows = (
                 (number, row)
-                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                # A stray cell far to the right must not turn each row into 16 384 values.
+                for number, row in enumerate(
+                    sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1
+                )
             )
             return _parse(rows, name, "XLSX", csv_mode=False, epoch=epoch)
     except ValidationError:

@@ -223,6 +223,7 @@ def _plan(executor: _Executor, results_file: ResultsFile, actor: Actor) -> _Plan
         executor, {item[1] for key, items in groups.items() if key not in matched for item in items}
     )
     keep_comment = not results_file.has_comment_column
+    closed_until = _last_final_dates(executor, {item[1] for key in matched for item in groups[key]})
     for key, items in groups.items():
         evaluation_id = matched.get(key)
         if evaluation_id is None and key in existing:
@@ -251,10 +252,21 @@ def _plan(executor: _Executor, results_file: ResultsFile, actor: Actor) -> _Plan
             comment = old_comment if keep_comment else row.comment
             if old_level == level and old_comment == comment:
                 plan.unchanged += 1
+            elif (last := closed_until.get(learner_id)) is not None and key[0] <= last:
+                # Evidence of a final bilan: changed only through the evaluation itself,
+                # with its confirmation and audit, never silently by an import.
+                plan.problems.append(
+                    Problem(
+                        row.line,
+                        f"résultat déjà pris en compte par un bilan définitif "
+                        f"(du {last.strftime('%d/%m/%Y')}) : un import ne le modifie pas.",
+                    )
+                )
             else:
                 plan.updates.append(
                     {"result_id": result_id, "new_level": level, "new_comment": comment}
                 )
+    plan.problems.sort(key=lambda problem: problem.line)
     return plan
 
 
@@ -324,6 +336,20 @@ def _existing_results(
 
 
 _Enrolments = dict[int, list[tuple[dt.date, dt.date, int]]]
+
+
+def _last_final_dates(executor: _Executor, learner_ids: set[int]) -> dict[int, dt.date]:
+    """Each learner's latest final bilan date: results up to it belong to a closed period."""
+    bilan = models.Bilan
+    dates: dict[int, dt.date] = {}
+    for chunk in _chunks(sorted(learner_ids)):
+        for learner_id, day in executor.execute(
+            select(bilan.learner_id, func.max(bilan.bilan_date))
+            .where(bilan.status == "final", bilan.learner_id.in_(chunk))
+            .group_by(bilan.learner_id)
+        ):
+            dates[learner_id] = day
+    return dates
 
 
 def _classes_by_learner(executor: _Executor, learner_ids: set[int]) -> _Enrolments:

@@ -244,6 +244,21 @@ def test_xlsx_value_outside_the_header_columns() -> None:
     assert messages(parsed) == ["Ligne 2 : valeur hors des 7 colonnes de l'en-tête."]
 
 
+def test_xlsx_stray_cell_far_right_is_not_read() -> None:
+    """A cell in column XFD must not turn each row into 16 384 values to scan."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["date", "nature", "titre", "INE", "critere", "niveau", "commentaire"])
+    for _ in range(200):
+        sheet.append(["05/03/2026", "F", "T", "1234567890A", "PLP-CP03-04", "3", ""])
+        sheet.cell(row=sheet.max_row, column=16_384, value="x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = read_results(buffer.getvalue(), "x.xlsx")
+    assert len(parsed.rows) == 200
+    assert {len(row.comment or "") for row in parsed.rows} == {0}
+
+
 def refusal(data: bytes, name: str = "x.csv") -> str:
     with pytest.raises(ValidationError) as caught:
         read_results(data, name)

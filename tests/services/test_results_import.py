@@ -220,9 +220,12 @@ def test_formula_looking_text_is_stored_as_typed(demo_database: Database, demo: 
     )
 
 
+OPEN_DAY = "15/06/2026"  # after the demo's last final bilans of 2025-2026: an open period
+
+
 def test_reimport_updates_instead_of_duplicating(demo_database: Database, demo: Demo) -> None:
     rows = [
-        [DAY, "F", "Réimport", ine, code, "2", "premier"]
+        [OPEN_DAY, "F", "Réimport", ine, code, "2", "premier"]
         for ine in demo.ines[:3]
         for code in demo.criteria[:2]
     ]
@@ -236,7 +239,7 @@ def test_reimport_updates_instead_of_duplicating(demo_database: Database, demo: 
     assert "Résultats : 0 créé, 6 mis à jour (dont 6 sans changement)." in again.summary()
 
     rows[0][5], rows[1][6] = "4", ""
-    rows.append([DAY, "F", "Réimport", demo.ines[3], demo.criteria[0], "1", ""])
+    rows.append([OPEN_DAY, "F", "Réimport", demo.ines[3], demo.criteria[0], "1", ""])
     changed = apply(demo_database, csv_data(rows))
     assert (changed.results_created, changed.results_updated, changed.results_unchanged) == (
         1,
@@ -515,3 +518,18 @@ def test_random_files_never_crash_nor_write_partially(
     assert after["evaluation"] == before["evaluation"] + report.evaluations_created
     assert after["result"] == before["result"] + report.results_created
     assert after["audit_event"] == before["audit_event"] + 1
+
+
+def test_results_covered_by_a_final_bilan_are_not_changed(
+    demo_database: Database, demo: Demo
+) -> None:
+    """05/03/2026 lies before the demo's final bilans of 20/03/2026: a closed period."""
+    rows = [[DAY, "F", "Clos", ine, demo.criteria[0], "2", ""] for ine in demo.ines[:2]]
+    apply(demo_database, csv_data(rows))  # new results in the past are added
+    before = counts(demo_database)
+    rows[0][5] = "4"
+    with pytest.raises(ResultsImportRefused) as refused:
+        apply(demo_database, csv_data(rows))
+    assert "Ligne 2 : résultat déjà pris en compte par un bilan définitif" in str(refused.value)
+    assert counts(demo_database) == before
+    assert stored(demo_database, "Clos")[(demo.ines[0], demo.criteria[0])][0] == "2"
