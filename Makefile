@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export VENV
 
-.PHONY: run test lint pytest bench screenshots clean
+.PHONY: run test lint pytest bench bundle clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ pytest: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
+
+# One-folder bundle in dist/livret (runs without Python installed).
+bundle: $(VENV)/.installed-run
+	$(BIN)/pip install --quiet --disable-pip-version-check pyinstaller==6.22.3
+	$(BIN)/pyinstaller --noconfirm livret.spec
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
