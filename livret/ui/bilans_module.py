@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -17,6 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -128,6 +131,8 @@ class _Filter(QSortFilterProxyModel):
         self.status = ALL
         self.author = ALL
         self.learner = ""
+        self.since: dt.date | None = None
+        self.marked = ALL  # "yes", "no" or ALL
         self.setSortRole(SORT_ROLE)
 
     def refresh(self) -> None:
@@ -145,6 +150,8 @@ class _Filter(QSortFilterProxyModel):
             and (not self.status or item.status == self.status)
             and (not self.author or item.author == self.author)
             and (not self.learner or self.learner in sort_key(f"{item.learner_name} {item.ine}"))
+            and (self.since is None or item.bilan_date >= self.since)
+            and (not self.marked or (item.mark is not None) == (self.marked == "yes"))
         )
 
 
@@ -185,6 +192,23 @@ class BilansModule(QWidget):
         self.learner_filter.setAccessibleName(self.tr("Filtrer par apprenant"))
         self.learner_filter.setClearButtonEnabled(True)
         self.learner_filter.textChanged.connect(self._on_filters_changed)
+        self.since_filter = QDateEdit()
+        self.since_filter.setAccessibleName(self.tr("Bilans depuis le"))
+        self.since_filter.setDisplayFormat("dd/MM/yyyy")
+        self.since_filter.setCalendarPopup(True)
+        self.since_filter.setSpecialValueText(self.tr("toutes dates"))
+        self.since_filter.setMinimumDate(QDate(2000, 1, 1))
+        self.since_filter.setDate(self.since_filter.minimumDate())
+        self.since_filter.dateChanged.connect(self._on_filters_changed)
+        self.mark_filter = self._combo(self.tr("Note"))
+        self.mark_filter.blockSignals(True)
+        for label, value in (
+            (self.tr("Toutes"), ALL),
+            (self.tr("Notés"), "yes"),
+            (self.tr("Sans note"), "no"),
+        ):
+            self.mark_filter.addItem(label, value)
+        self.mark_filter.blockSignals(False)
         self.count_label = QLabel()
 
         filters = QHBoxLayout()
@@ -193,6 +217,8 @@ class BilansModule(QWidget):
             (self.tr("Classe :"), self.class_filter),
             (self.tr("Statut :"), self.status_filter),
             (self.tr("Auteur :"), self.author_filter),
+            (self.tr("Depuis le :"), self.since_filter),
+            (self.tr("Note :"), self.mark_filter),
         ):
             caption = QLabel(label)
             caption.setBuddy(widget)
@@ -258,6 +284,13 @@ class BilansModule(QWidget):
         self.proxy.status = str(self.status_filter.currentData() or ALL)
         self.proxy.author = str(self.author_filter.currentData() or ALL)
         self.proxy.learner = sort_key(self.learner_filter.text())
+        since = self.since_filter.date()
+        self.proxy.since = (
+            None
+            if since == self.since_filter.minimumDate()
+            else dt.date(since.year(), since.month(), since.day())
+        )
+        self.proxy.marked = str(self.mark_filter.currentData() or ALL)
         self.proxy.refresh()
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.count_label.setText(

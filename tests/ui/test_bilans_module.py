@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QDate, QSettings, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -70,6 +71,19 @@ def test_lists_every_bilan_with_filters(
         for i in module.visible_items()
     )
     assert "sur" in module.count_label.text()
+
+    module.learner_filter.clear()
+    choose(module.author_filter, "Tous")
+    choose(module.class_filter, "Toutes")
+    choose(module.year_filter, "Toutes")
+    module.since_filter.setDate(QDate(2026, 3, 1))
+    assert module.visible_items()
+    assert all(item.bilan_date >= dt.date(2026, 3, 1) for item in module.visible_items())
+    assert len(module.visible_items()) < total
+    choose(module.mark_filter, "Notés")
+    assert module.visible_items() == []  # the demo stores no mark
+    choose(module.mark_filter, "Sans note")
+    assert module.visible_items()
 
 
 def test_opening_a_final_bilan_is_read_only(qtbot: QtBot, window: MainWindow) -> None:
