@@ -13,6 +13,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import text
 
@@ -161,6 +162,24 @@ def main() -> int:
 
         window.tabs.setCurrentWidget(window.class_overview)
         save(window, args.out / "vue-classe.png")
+
+        # Nouvelle évaluation: the grid filled from the keyboard.
+        evaluation = window.open_new_evaluation()
+        assert evaluation is not None
+        evaluation.title_edit.setText("Démontage du réducteur")
+        evaluation.context.setText("Atelier, binôme")
+        evaluation.search.setText("CP03")
+        evaluation.check_criteria([f"PLP-CP03-0{n}" for n in range(1, 5)])
+        evaluation.grid.setFocus()
+        evaluation.grid.setCurrentCell(0, 0)
+        keys = "34A2N341234431A344322313"
+        for number, key in enumerate(keys):
+            row, column = divmod(number, 4)
+            evaluation.grid.setCurrentCell(row, column)
+            QTest.keyClick(evaluation.grid, key)
+        evaluation.resize(1280, 780)
+        save(evaluation, args.out / "nouvelle-evaluation.png")
+        evaluation.reject()
         window.close()
         database.dispose()
     return 0

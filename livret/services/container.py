@@ -10,6 +10,7 @@ from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
+from livret.services.evaluations import EvaluationService
 from livret.services.exports import ExportService
 from livret.services.marks import MarkService
 from livret.services.overview import OverviewService
@@ -27,6 +28,7 @@ class Services:
     bilan_list: BilanListService
     marks: MarkService
     exports: ExportService
+    evaluations: EvaluationService
 
     def for_role(self, role: Role) -> Services:
         """The same services, acting as the local profile with another role."""
@@ -37,6 +39,7 @@ class Services:
             bilans=BilanService(self.database, actor),
             marks=MarkService(self.database, actor),
             exports=ExportService(self.database, actor),
+            evaluations=EvaluationService(self.database, actor),
         )
 
 
@@ -52,4 +55,5 @@ def build_services(database: Database, role: Role = Role.TEACHER) -> Services:
         bilan_list=BilanListService(database),
         marks=MarkService(database, actor),
         exports=ExportService(database, actor),
+        evaluations=EvaluationService(database, actor),
     )

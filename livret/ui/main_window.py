@@ -18,6 +18,7 @@ from livret.ui.bilans_module import BilansModule
 from livret.ui.class_overview import ClassOverviewView
 from livret.ui.dashboard.model import suggestions_by_cc
 from livret.ui.dashboard.view import DashboardView
+from livret.ui.evaluation_dialog import EvaluationDialog
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
 from livret.ui.pdf_export import export_bilan, export_class
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         for button in (self.pdf_button, self.class_pdf_button, self.marks_button):
             self.bilans_module.actions_bar.addWidget(button)
         self.marks_dialog: MarksDialog | None = None
+        self.evaluation_dialog: EvaluationDialog | None = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.dashboard.bilan_changed.connect(lambda _learner: self._refresh_lists())
         self.bilan_editor: BilanEditor | None = None
@@ -114,6 +116,11 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        evaluation_menu = self.menuBar().addMenu(self.tr("É&valuations"))
+        self.new_evaluation_action = QAction(self.tr("&Nouvelle évaluation…"), self)
+        self.new_evaluation_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_evaluation_action.triggered.connect(self.open_new_evaluation)
+        evaluation_menu.addAction(self.new_evaluation_action)
         profile_menu = self.menuBar().addMenu(self.tr("&Profil"))
         profile_menu.addSection(self.tr("Rôle du profil local"))
         group = QActionGroup(self)
@@ -178,6 +185,29 @@ class MainWindow(QMainWindow):
             show_error(self, self.tr("Choisissez d'abord une classe."))
             return None
         return export_class(self, self._services.exports, info.code, info.school_year_label)
+
+    def open_new_evaluation(self) -> EvaluationDialog | None:
+        """Nouvelle évaluation for the class chosen on the left: the grid of results."""
+        class_id = self.selector.current_class_id()
+        if class_id is None:
+            show_error(self, self.tr("Choisissez d'abord une classe."))
+            return None
+        try:
+            learners = self._services.catalog.list_learners(class_id)
+            dialog = EvaluationDialog(self._services.evaluations, learners, class_id, self)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        dialog.accepted.connect(self._on_evaluation_created)
+        self.evaluation_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_evaluation_created(self) -> None:
+        learner_id = self.selector.current_learner_id()
+        if learner_id is not None:
+            self.dashboard.show_learner(learner_id)
+        self._refresh_lists()
 
     def open_marks(self) -> MarksDialog | None:
         """Noter le dernier bilan, for the class chosen on the left."""

@@ -121,3 +121,25 @@ def test_a_saved_positioning_shows_in_the_class_overview(
     qtbot.keyClick(picker, Qt.Key.Key_1)
     cell = window.class_overview.model.index(0, 0)
     assert str(cell.data()).startswith("--")
+
+
+def test_new_evaluation_from_the_menu_reaches_the_dashboard(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    window.selector.class_combo.setCurrentIndex(0)
+    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    before = len(window.dashboard.model.dashboard.evaluations)  # type: ignore[union-attr]
+    window.new_evaluation_action.trigger()
+    dialog = window.evaluation_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.title_edit.setText("Contrôle surprise")
+    dialog.check_criteria(["PLP-CP03-04"])
+    dialog.grid.setFocus()
+    dialog.grid.setCurrentCell(0, 0)
+    qtbot.keyClick(dialog.grid, Qt.Key.Key_3)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    shown = window.dashboard.model.dashboard
+    assert shown is not None and len(shown.evaluations) == before + 1
+    assert shown.evaluations[-1].title == "Contrôle surprise"
