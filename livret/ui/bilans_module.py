@@ -6,11 +6,9 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -31,58 +29,34 @@ from PySide6.QtWidgets import (
 
 from livret.services.bilan_list import BilanListItem, BilanListService
 from livret.services.dto import sort_key
+from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Apprenant", "Classe", "Année scolaire", "Date", "Statut", "Auteur", "Note /20")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 BILAN_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 ALL = ""
 
 
-class BilanListModel(QAbstractTableModel):
+class BilanListModel(RowsModel[BilanListItem]):
     """One row per bilan; the sort role gives dates and marks their natural order."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._items: tuple[BilanListItem, ...] = ()
+    COLUMNS = COLUMNS
 
     def set_items(self, items: tuple[BilanListItem, ...]) -> None:
-        self.beginResetModel()
-        self._items = items
-        self.endResetModel()
+        self.set_rows(items)
 
     def item(self, row: int) -> BilanListItem:
-        return self._items[row]
+        return self.row_at(row)
 
     def items(self) -> tuple[BilanListItem, ...]:
-        return self._items
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        """Override QAbstractItemModel::rowCount."""
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        """Override QAbstractItemModel::columnCount."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Override QAbstractItemModel::headerData."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return self.rows()
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel::data."""
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
+        item = self._row_of(index)
+        if item is None:
             return None
-        item = self._items[index.row()]
         column = index.column()
         if role == BILAN_ID_ROLE:
             return item.bilan_id

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,8 +30,8 @@ from livret.domain.marks import MarkSettings
 from livret.services.dto import CommonCompetencyInfo
 from livret.services.marks import MarkLine, MarkPreview, MarkService
 from livret.ui.messages import show_error
+from livret.ui.rows_model import ModelIndex, RowsModel
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Apprenant", "Date du bilan", "Note /20", "NE", "Enregistrée", "Remarque")
 ROUNDINGS = (Decimal("0.1"), Decimal("0.5"), Decimal("1"))
 
@@ -51,46 +51,22 @@ def choose_export_file(parent: QWidget, suggested: str) -> Path | None:
     return Path(path) if path else None
 
 
-class MarkPreviewModel(QAbstractTableModel):
+class MarkPreviewModel(RowsModel[MarkLine]):
     """One row per learner of the class; a learner without a final bilan gets no mark, not 0."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._lines: tuple[MarkLine, ...] = ()
+    COLUMNS = COLUMNS
 
     def set_preview(self, preview: MarkPreview) -> None:
-        self.beginResetModel()
-        self._lines = preview.lines
-        self.endResetModel()
+        self.set_rows(preview.lines)
 
     def line(self, row: int) -> MarkLine:
-        return self._lines[row]
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        """Override QAbstractItemModel::rowCount."""
-        return 0 if parent.isValid() else len(self._lines)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        """Override QAbstractItemModel::columnCount."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Override QAbstractItemModel::headerData."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return self.row_at(row)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel::data."""
-        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+        line = self._row_of(index)
+        if line is None:
             return None
-        line = self._lines[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
