@@ -8,7 +8,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from livret import __version__, cli_export, cli_import, cli_import_results, cli_marks
+from livret import (
+    __version__,
+    cli_export,
+    cli_import,
+    cli_import_results,
+    cli_marks,
+    cli_referentiel,
+)
 from livret.domain.errors import LivretError
 
 
@@ -73,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--evaluations", type=_positive, metavar="N", help="nombre d'évaluations")
     create.add_argument("--seed", type=int, metavar="S", help="graine (mêmes données, même graine)")
 
-    export = commands.add_parser("export", help="exporte les notes sur 20 et les bilans en PDF")
+    export = commands.add_parser(
+        "export", help="exporte les notes sur 20, les bilans en PDF, le référentiel"
+    )
     export_commands = export.add_subparsers(
         dest="export_command", metavar="EXPORT", required=True, parser_class=_FrenchParser
     )
@@ -81,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_export.register(export_commands, common)
     import_commands = cli_import.register(commands, common)
     cli_import_results.register(import_commands, common)
+    cli_referentiel.register(import_commands, export_commands, common)
     return parser
 
 
@@ -98,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("export", "pdf"): cli_export.handle_export_pdf,
         ("import", "siecle"): cli_import.handle_siecle,
         ("import", "evaluations"): cli_import_results.handle,
+        ("import", "referentiel"): cli_referentiel.handle_import,
+        ("export", "referentiel"): cli_referentiel.handle_export,
     }
     sub = (
         getattr(args, "db_command", None)

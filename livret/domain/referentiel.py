@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from livret.domain.errors import NotFound, ValidationError
@@ -19,6 +20,10 @@ MAX_REFERENTIEL_BYTES = 20 * 1024 * 1024
 # Codes and criterion ids end up in CSV imports, URLs of CASE packages and file
 # names, so they must stay plain: letters, digits, dots, dashes, underscores.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
+
+
+def _no_extra() -> Mapping[str, Any]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,8 @@ class Specialty:
     position: int
     """0-based rank in the référentiel."""
     competencies: tuple[Competency, ...]
+    extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False, hash=False)
+    """The specialty's other JSON fields (reference, status…), kept for the export."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +88,8 @@ class Referentiel:
     version: str
     common_competencies: tuple[CommonCompetency, ...]
     specialties: tuple[Specialty, ...]
+    extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False, hash=False)
+    """The other top-level JSON fields (sources, notes, levels…), kept for the export."""
     _criteria: tuple[Criterion, ...] = field(init=False, repr=False, compare=False, hash=False)
     _cc_index: dict[str, CommonCompetency] = field(
         init=False, repr=False, compare=False, hash=False
@@ -218,7 +227,19 @@ def parse_referentiel(data: Mapping[str, Any]) -> Referentiel:
         version=version,
         common_competencies=tuple(ccs),
         specialties=tuple(specialties),
+        extra=_extra(data, TOP_LEVEL_KEYS),
     )
+
+
+TOP_LEVEL_KEYS = frozenset(
+    {"id", "title", "version", "common_competency_groups", "common_competencies", "specialties"}
+)
+SPECIALTY_KEYS = frozenset({"code", "title", "competencies"})
+
+
+def _extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
+    """The fields the app does not model (sources, notes…), read-only, in file order."""
+    return MappingProxyType({key: value for key, value in data.items() if key not in known})
 
 
 def _check_levels(data: Mapping[str, Any], check: _Checker) -> None:
@@ -315,7 +336,15 @@ def _parse_specialties(
             check.report(where, "code en double.")
         seen.add(code)
         competencies = _parse_competencies(item, check, where, code, cc_codes, criterion_owner)
-        specialties.append(Specialty(code, title, len(specialties), tuple(competencies)))
+        specialties.append(
+            Specialty(
+                code,
+                title,
+                len(specialties),
+                tuple(competencies),
+                extra=_extra(item, SPECIALTY_KEYS),
+            )
+        )
     return specialties
 
 

@@ -66,6 +66,8 @@ class Referentiel(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)  # "pmia"
     title: Mapped[str] = mapped_column(String(300))
     version: Mapped[str] = mapped_column(String(40))
+    extra: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON: sources, notes…
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class CommonCompetency(Base):
@@ -90,6 +92,7 @@ class Specialty(Base):
     code: Mapped[str] = mapped_column(String(20))  # "PLP", "MSPC"
     title: Mapped[str] = mapped_column(String(300))
     position: Mapped[int]
+    extra: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON: reference, status…
 
 
 class Competency(Base):

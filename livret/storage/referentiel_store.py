@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import cast
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
@@ -18,7 +21,13 @@ def insert_referentiel(session: Session, ref: domain.Referentiel) -> int:
         raise ValidationError(f"Le référentiel « {ref.id} » est déjà dans la base.")
     ref_id = session.scalar(
         insert(models.Referentiel)
-        .values(code=ref.id, title=ref.title, version=ref.version)
+        .values(
+            code=ref.id,
+            title=ref.title,
+            version=ref.version,
+            extra=_json(ref.extra),
+            updated_at=dt.datetime.now(),
+        )
         .returning(models.Referentiel.id)
     )
     assert ref_id is not None
@@ -43,6 +52,7 @@ def insert_referentiel(session: Session, ref: domain.Referentiel) -> int:
             code=specialty.code,
             title=specialty.title,
             position=specialty.position,
+            extra=_json(specialty.extra),
         )
         for competency in specialty.competencies:
             competency_id = _insert_id(
@@ -74,3 +84,7 @@ def _insert_id(session: Session, model: type[models.Base], **values: object) -> 
     new_id = session.scalar(insert(table).values(**values).returning(table.c.id))
     assert new_id is not None
     return int(new_id)
+
+
+def _json(extra: Mapping[str, Any]) -> str:
+    return json.dumps(dict(extra), ensure_ascii=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
@@ -89,6 +90,14 @@ def test_upgrade_from_first_revision_keeps_every_row(db_url: str) -> None:
                 connection.execute(text("SELECT text FROM criterion")).scalar_one()
                 == "Les matières d'œuvre sont conformes"
             )
+            # 0003: the bundled référentiel's details (sources, notes) come back for export.
+            extra = json.loads(
+                connection.execute(text("SELECT extra FROM referentiel")).scalar_one()
+            )
+            assert extra["sources"][0]["status"].startswith("official text")
+            assert json.loads(connection.execute(text("SELECT extra FROM specialty")).scalar_one())[
+                "reference"
+            ].startswith("arrêté du 30 mars 2012")
         # The bilan that was final before the upgrade is protected after it.
         with pytest.raises(DBAPIError) as refused, database.engine.begin() as connection:
             connection.execute(text("UPDATE bilan SET constats = 'x'"))

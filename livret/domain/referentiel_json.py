@@ -1,0 +1,66 @@
+"""Write a référentiel back to the JSON shape it is read from (resources/referentiels/*.json).
+
+to_json(parse_referentiel(data)) gives back the same référentiel: the fields the
+app models (codes, titles, mapping, order) and the ones it only keeps (sources,
+notes, levels, a specialty's reference and status). Per-group and per-criterion
+fields other than those modelled are not kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from livret.domain.referentiel import Referentiel
+
+
+def referentiel_to_json(ref: Referentiel) -> dict[str, Any]:
+    """The référentiel as a JSON-ready dict, in référentiel order."""
+    data: dict[str, Any] = {"id": ref.id, "title": ref.title, "version": ref.version}
+    data.update(ref.extra)
+    groups: dict[str, str] = {}
+    for cc in ref.common_competencies:
+        if cc.group_label:
+            groups.setdefault(cc.group_code, cc.group_label)
+    if groups:
+        data["common_competency_groups"] = [
+            {"code": code, "label": label} for code, label in groups.items()
+        ]
+    data["common_competencies"] = [
+        {"code": cc.code, "group": cc.group_code, "title": cc.title}
+        for cc in ref.common_competencies
+    ]
+    data["specialties"] = [
+        {
+            "code": specialty.code,
+            "title": specialty.title,
+            **specialty.extra,
+            "competencies": [
+                {
+                    "code": competency.code,
+                    "title": competency.title,
+                    "criteria": [
+                        {
+                            "id": criterion.id,
+                            "text": criterion.text,
+                            "cc": criterion.cc_code,
+                            **(
+                                {"confidence": criterion.confidence}
+                                if criterion.confidence is not None
+                                else {}
+                            ),
+                        }
+                        for criterion in competency.criteria
+                    ],
+                }
+                for competency in specialty.competencies
+            ],
+        }
+        for specialty in ref.specialties
+    ]
+    return data
+
+
+def dumps_referentiel(ref: Referentiel) -> bytes:
+    """The référentiel as UTF-8 JSON text, indented, accents kept readable."""
+    return (json.dumps(referentiel_to_json(ref), ensure_ascii=False, indent=1) + "\n").encode()
