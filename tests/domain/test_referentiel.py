@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from livret.domain.errors import LivretError, NotFound, ValidationError
 from livret.domain.referentiel import (
@@ -384,3 +387,46 @@ def test_checkout_layout_is_the_fallback(tmp_path: Path, monkeypatch: pytest.Mon
     shipped.write_text("{}", encoding="utf-8")
     monkeypatch.setattr(livret, "__file__", str(package / "__init__.py"))
     assert bundled_referentiel_path() == shipped.resolve()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "title",
+                    "version",
+                    "code",
+                    "label",
+                    "group",
+                    "cc",
+                    "text",
+                    "criteria",
+                    "competencies",
+                    "specialties",
+                    "common_competencies",
+                    "common_competency_groups",
+                    "levels",
+                    "confidence",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@given(st.binary(max_size=2000) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
+def test_random_files_are_refused_in_french_never_crash(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "referentiel.json"
+        path.write_bytes(content)
+        try:
+            load_referentiel_file(path)
+        except ValidationError as exc:
+            assert exc.message.strip()
