@@ -57,6 +57,8 @@ class ReferentielPreview:
     """Consequences to know before applying (changed mappings of evaluated criteria)."""
     criteria: int
     """Criteria in the new version."""
+    base_changed_at: dt.datetime | None = None
+    """When the stored version this preview compares with was last changed."""
     applied: bool = False
 
     @property
@@ -129,16 +131,29 @@ class ReferentielService:
         with self._database.snapshot() as connection:
             return _preview(connection, read_referentiel(connection), new)
 
-    def apply(self, new: Referentiel, *, source_name: str | None = None) -> ReferentielPreview:
+    def apply(
+        self,
+        new: Referentiel,
+        *,
+        source_name: str | None = None,
+        previewed: ReferentielPreview | None = None,
+    ) -> ReferentielPreview:
         """Apply `new` in one audited transaction, checked again inside it.
 
         Raises ReferentielRefused (nothing written) when the preview has problems.
+        With `previewed` (the preview the user accepted), raises ConflictError when the
+        stored référentiel changed since, so nobody's edits are overwritten unseen.
         A version equal to the stored one writes nothing and returns its preview.
         """
         self._require_may_edit()
         try:
             with self._database.transaction() as session:
                 stored = read_referentiel(session)
+                if previewed is not None and previewed.base_changed_at != stored.updated_at:
+                    raise ConflictError(
+                        "Le référentiel a été modifié ailleurs depuis l'aperçu : rien n'a été "
+                        "enregistré. Rouvrez-le pour voir ces changements, puis recommencez."
+                    )
                 preview = _preview(session, stored, new)
                 if preview.problems:
                     raise ReferentielRefused(preview)
@@ -230,6 +245,7 @@ def _preview(
         problems=tuple(problems),
         warnings=tuple(warnings),
         criteria=len(new.criteria()),
+        base_changed_at=stored.updated_at,
     )
 
 

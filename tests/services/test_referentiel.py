@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from livret import cli_referentiel
-from livret.domain.errors import PermissionDenied
+from livret.domain.errors import ConflictError, PermissionDenied
 from livret.domain.referentiel import Referentiel, parse_referentiel
 from livret.domain.referentiel_json import referentiel_to_json
 from livret.domain.roles import Role
@@ -316,3 +316,21 @@ def test_cli_export_then_import_an_update(
     assert "Référentiel mis à jour." in capsys.readouterr().out
     assert len(service(database).current().specialties[1].competencies) == 1
     assert audit_details(database)[0].startswith("Version 0.1 (fichier « maj.json »)")
+
+
+def test_a_preview_made_stale_by_another_change_is_not_applied(database: Database) -> None:
+    first, second = service(database), service(database, Role.DDFPT)
+    data = as_json(first.current())
+    data["specialties"][1]["competencies"] = [MSPC_COMPETENCY]
+    mine = parse_referentiel(data)
+    seen = first.preview(mine)
+
+    other = as_json(second.current())
+    other["version"] = "0.1.1"
+    second.apply(parse_referentiel(other))
+
+    with pytest.raises(ConflictError, match="modifié ailleurs depuis l'aperçu"):
+        first.apply(mine, previewed=seen)
+    assert second.current().specialties[1].competencies == ()
+    first.apply(mine, previewed=first.preview(mine))
+    assert second.current().version == "0.1"  # the whole version applies, seen in its preview
