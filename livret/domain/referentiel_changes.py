@@ -101,6 +101,8 @@ class _Collector:
 def compare_referentiels(old: Referentiel, new: Referentiel) -> ReferentielChanges:
     """The changes that turn `old` into `new` (both already validated)."""
     out = _Collector()
+    if old.id != new.id:
+        out.header.append(f"Référentiel remplacé : « {old.id} » → « {new.id} »")
     if old.title != new.title:
         out.header.append(f"Titre : « {old.title} » → « {new.title} »")
     if old.version != new.version:

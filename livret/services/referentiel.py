@@ -1,11 +1,15 @@
 """The référentiel of the livret: read it, preview and apply a new version, export it.
 
-A livret holds one référentiel (the PMIA one at first). A new version comes from a
-JSON file (`livret import referentiel`) or from the editor; both go through the
-same preview() then apply(). The new version is the whole référentiel: items are
-matched by code, the ones it no longer lists are removed. What is refused, with
-every reason listed in French and nothing written:
-- a file describing another référentiel (another id);
+A livret database holds one référentiel (the PMIA one at first: every dashboard,
+bilan and mark reads its common competencies). A new version comes from a JSON
+file (`livret import referentiel`) or from the editor; both go through the same
+preview() then apply(). The new version is the whole référentiel: items are
+matched by code, the ones it no longer lists are removed. Another référentiel
+(another id, e.g. another trade family) replaces the current one only while
+nothing uses it yet (a new database). What is refused, with every reason listed
+in French and nothing written:
+- another référentiel once results, positionings, or classes or learners
+  following a specialty exist;
 - removing a criterion that has results, a common competency positioned in a
   bilan, or a specialty that classes or learners follow;
 - codes or titles longer than the database keeps.
@@ -37,7 +41,12 @@ from livret.exchange.case_package import case_package
 from livret.services.database import Database
 from livret.storage import models
 from livret.storage.referentiel_read import StoredReferentiel, read_referentiel
-from livret.storage.referentiel_sync import length_problems, sync_referentiel, usage_counts
+from livret.storage.referentiel_sync import (
+    length_problems,
+    sync_referentiel,
+    total_usage,
+    usage_counts,
+)
 
 UPDATED_ACTION = "referentiel_updated"
 EDITING_ROLES = frozenset({Role.TEACHER, Role.DDFPT, Role.ADMIN})
@@ -196,11 +205,14 @@ def _preview(
     changes = compare_referentiels(old, new)
     problems: list[str] = []
     if new.id != old.id:
-        problems.append(
-            f"Ce fichier décrit le référentiel « {new.id} » alors que la base utilise "
-            f"« {old.id} » : un livret ne tient qu'un référentiel, mettez à jour celui-ci "
-            "(même identifiant)."
-        )
+        in_use = {name: count for name, count in total_usage(executor).items() if count}
+        if in_use:
+            problems.append(
+                f"Ce fichier décrit le référentiel « {new.id} » alors que la base utilise "
+                f"« {old.id} » ({_in_use_text(in_use)}) : une base ne tient qu'un référentiel. "
+                "Pour mettre celui-ci à jour, gardez son identifiant ; pour une autre famille "
+                "de métiers, créez une autre base (livret db init --db …)."
+            )
     problems.extend(length_problems(new))
     usage = usage_counts(
         executor,
@@ -247,6 +259,18 @@ def _preview(
         criteria=len(new.criteria()),
         base_changed_at=stored.updated_at,
     )
+
+
+_USAGE_WORDS = {
+    "results": "résultat(s)",
+    "positionings": "positionnement(s)",
+    "classes": "classe(s) rattachée(s) à une spécialité",
+    "learners": "apprenant(s) rattaché(s) à une spécialité",
+}
+
+
+def _in_use_text(in_use: dict[str, int]) -> str:
+    return ", ".join(f"{count} {_USAGE_WORDS[name]}" for name, count in in_use.items())
 
 
 def _results(count: int) -> str:

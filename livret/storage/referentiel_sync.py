@@ -81,6 +81,22 @@ def usage_counts(
     return Usage(results, positionings, classes, learners)
 
 
+def total_usage(executor: _Executor) -> dict[str, int]:
+    """Rows that depend on the référentiel at all: results, positionings, classes, learners."""
+    counts: dict[str, int] = {}
+    for name, model, condition in (
+        ("results", models.Result, None),
+        ("positionings", models.Positioning, None),
+        ("classes", models.SchoolClass, models.SchoolClass.specialty_id.is_not(None)),
+        ("learners", models.Learner, models.Learner.specialty_id.is_not(None)),
+    ):
+        query = select(func.count()).select_from(model)
+        if condition is not None:
+            query = query.where(condition)
+        counts[name] = int(executor.scalar(query) or 0)
+    return counts
+
+
 def _counts(executor: _Executor, query: Any) -> dict[str, int]:
     return {code: int(count) for code, count in executor.execute(query)}
 

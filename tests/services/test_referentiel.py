@@ -232,17 +232,72 @@ def test_an_unused_criterion_can_be_removed_and_order_changes_apply(database: Da
     assert gone["id"] not in {c.id for c in after.criteria()}
 
 
-def test_another_referentiel_or_oversized_codes_are_refused(database: Database) -> None:
-    referentiels = service(database)
+def test_another_referentiel_is_refused_once_the_base_is_used(demo_database: Database) -> None:
+    referentiels = service(demo_database)
     data = as_json(referentiels.current())
     data["id"] = "autre-famille"
-    data["specialties"][0]["competencies"][0]["criteria"][0]["id"] = "PLP-" + "X" * 60
     preview = referentiels.preview(parse_referentiel(data))
     assert preview.problems[0].startswith(
-        "Ce fichier décrit le référentiel « autre-famille » alors que la base utilise « pmia »"
+        "Ce fichier décrit le référentiel « autre-famille » alors que la base utilise « pmia » ("
     )
-    assert any("dépasse 40 caractères" in p for p in preview.problems)
-    assert "Refusé : 2 problèmes, rien n'a été enregistré." in preview.summary()
+    assert "résultat(s)" in preview.problems[0]
+    assert "créez une autre base" in preview.problems[0]
+    assert "Refusé : 1 problème, rien n'a été enregistré." in preview.summary()
+
+
+def test_a_new_base_can_take_another_referentiel(database: Database) -> None:
+    referentiels = service(database)
+    other = parse_referentiel(
+        {
+            "id": "melec",
+            "title": "Métiers de l'électricité et de ses environnements connectés",
+            "version": "1.0",
+            "common_competencies": [
+                {"code": "C1", "group": "G1", "title": "Analyser les conditions de l'opération"},
+                {"code": "C2", "group": "G1", "title": "Organiser l'opération"},
+            ],
+            "specialties": [
+                {
+                    "code": "MELEC",
+                    "title": "Bac pro MELEC",
+                    "competencies": [
+                        {
+                            "code": "CP1",
+                            "title": "Réaliser une installation",
+                            "criteria": [
+                                {
+                                    "id": "MELEC-CP1-01",
+                                    "text": "Le câblage est conforme",
+                                    "cc": "C2",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    preview = referentiels.preview(other)
+    assert preview.ok
+    assert preview.changes.lines()[0] == "Référentiel remplacé : « pmia » → « melec »"
+    referentiels.apply(other, source_name="melec.json")
+    assert referentiels.current() == other
+    tree = EvaluationService(database, local_actor(database)).criteria_tree()
+    assert [
+        (node.code, [c.code for comp in node.competencies for c in comp.criteria]) for node in tree
+    ] == [("MELEC", ["MELEC-CP1-01"])]
+
+
+def test_oversized_codes_are_refused(database: Database) -> None:
+    referentiels = service(database)
+    data = as_json(referentiels.current())
+    data["specialties"][0]["competencies"][0]["criteria"][0]["id"] = "PLP-" + "X" * 60
+    data["specialties"][0]["competencies"][0]["code"] = "CP" + "0" * 30
+    preview = referentiels.preview(parse_referentiel(data))
+    assert len(preview.problems) == 2
+    assert preview.problems[0].startswith("Compétence [PLP] CP000")
+    assert "dépasse 20 caractères" in preview.problems[0]
+    assert "dépasse 40 caractères" in preview.problems[1]
 
 
 def test_learners_cannot_change_the_referentiel(database: Database) -> None:
