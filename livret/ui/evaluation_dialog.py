@@ -1,4 +1,4 @@
-"""The "Nouvelle évaluation" dialog: header fields, criteria tree, learners, and the entry grid.
+"""The "Nouvelle évaluation" dialog (and "Modifier l'évaluation"): header, criteria, learners, grid.
 
 The grid (learners × chosen criteria) is driven from the keyboard alone: 1–4 set the
 level (also & é " ' on an AZERTY keyboard without Shift), N = NE, A = ABS,
@@ -6,6 +6,11 @@ Delete/Backspace clear, arrows/Tab move, Enter moves down, F2 goes to the commen
 the current cell (Enter there comes back to the grid). Typed values are kept by
 (learner, criterion) while the chosen criteria or learners change; empty cells are
 not sent. "Enregistrer" sends everything to EvaluationService.create (one transaction).
+
+Built with `for_edit`, the same dialog shows a stored evaluation (its criteria ticked,
+its learners checked, the grid filled) and "Enregistrer" calls EvaluationService.update.
+When the change reaches results a final bilan was built on, the user is asked first;
+refusing writes nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStyle,
@@ -46,12 +52,17 @@ from PySide6.QtWidgets import (
 
 from livret.domain.errors import LivretError
 from livret.domain.levels import style_of
-from livret.services.dto import LearnerSummary
+from livret.services.dto import LearnerSummary, sort_key
 from livret.services.evaluations import (
+    CoveredByFinalBilan,
+    CoveredLearner,
     CriterionItem,
+    EvaluationChange,
+    EvaluationDetails,
     EvaluationDraft,
     EvaluationService,
     GridResult,
+    covered_summary,
 )
 from livret.ui import messages
 
@@ -141,8 +152,29 @@ class LevelGrid(QTableWidget):
         event.accept()
 
 
+def confirm_change_after_final(parent: QWidget, covered: Sequence[CoveredLearner]) -> bool:
+    """Ask before changing an evaluation a final bilan was built on (the change is audited)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(parent.tr("Évaluation prise en compte par un bilan définitif"))
+    box.setText(
+        parent.tr(
+            "Cette évaluation est déjà prise en compte par un bilan définitif pour %1."
+        ).replace("%1", covered_summary(covered))
+    )
+    box.setInformativeText(parent.tr("Modifier quand même ? La modification sera tracée."))
+    confirm = box.addButton(parent.tr("Modifier quand même"), QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(parent.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.exec()
+    return box.clickedButton() is confirm
+
+
 class EvaluationDialog(QDialog):
-    """Enter a new evaluation and its results; accepted once saved (see evaluation_id)."""
+    """Enter a new evaluation, or change a stored one (`for_edit`), with its results.
+
+    Accepted once saved: see evaluation_id, and `change` (what update() did) when editing.
+    """
 
     def __init__(
         self,
@@ -150,10 +182,23 @@ class EvaluationDialog(QDialog):
         learners: Sequence[LearnerSummary],
         class_id: int | None,
         parent: QWidget | None = None,
+        *,
+        details: EvaluationDetails | None = None,
     ) -> None:
         super().__init__(parent)
         self._evaluations = evaluations
+        self._details = details
         self._learners = tuple(learners)
+        if details is not None:
+            # The class's learners, and any evaluated learner who has left it since.
+            known = {learner.id for learner in learners}
+            others = [learner for learner in details.learners if learner.id not in known]
+            self._learners = tuple(
+                sorted(
+                    (*learners, *others),
+                    key=lambda s: (sort_key(s.family_name), sort_key(s.first_name), s.id),
+                )
+            )
         self._class_id = class_id
         self._criteria: dict[int, CriterionItem] = {}
         self._cells: dict[tuple[int, int], _Cell] = {}
@@ -162,10 +207,30 @@ class EvaluationDialog(QDialog):
         self._columns: list[int] = []
         """Criterion id of each grid column."""
         self.evaluation_id: int | None = None
-        self.setWindowTitle(self.tr("Nouvelle évaluation"))
+        self.change: EvaluationChange | None = None
+        """What "Enregistrer" changed, when editing."""
+        if details is None:
+            self.setWindowTitle(self.tr("Nouvelle évaluation"))
+        else:
+            self.setWindowTitle(self.tr("Modifier l'évaluation"))
         self.resize(1280, 780)
 
         layout = QVBoxLayout(self)
+        self.covered_label = QLabel()
+        self.covered_label.setWordWrap(True)
+        self.covered_label.setStyleSheet(
+            "QLabel { background: #fff3e0; color: #8a3b00; border: 1px solid #ffb74d;"
+            " border-radius: 3px; padding: 4px; }"
+        )
+        self.covered_label.setVisible(bool(details and details.covered))
+        if details is not None and details.covered:
+            self.covered_label.setText(
+                self.tr(
+                    "Déjà prise en compte par un bilan définitif pour %1. Toute modification "
+                    "devra être confirmée et sera tracée dans le journal."
+                ).replace("%1", covered_summary(details.covered))
+            )
+        layout.addWidget(self.covered_label)
         layout.addLayout(self._build_header())
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._build_choices())
@@ -189,8 +254,56 @@ class EvaluationDialog(QDialog):
         layout.addWidget(buttons)
 
         self._fill_tree()
+        if details is not None:
+            self._show_stored(details)
         self._nature_changed()
         self._rebuild_grid()
+
+    @classmethod
+    def for_edit(
+        cls,
+        evaluations: EvaluationService,
+        evaluation_id: int,
+        learners: Sequence[LearnerSummary] = (),
+        parent: QWidget | None = None,
+    ) -> EvaluationDialog:
+        """Modifier l'évaluation: the stored evaluation, with `learners` (its class's) to add."""
+        details = evaluations.load(evaluation_id)
+        return cls(evaluations, learners, details.draft.class_id, parent, details=details)
+
+    @property
+    def details(self) -> EvaluationDetails | None:
+        """The evaluation as stored when the dialog opened (None for a new one)."""
+        return self._details
+
+    def _show_stored(self, details: EvaluationDetails) -> None:
+        """Fill the form, tick the criteria and fill the grid from the stored evaluation."""
+        draft = details.draft
+        self.nature.setCurrentIndex(max(self.nature.findData(draft.nature), 0))
+        self.date.setDate(QDate(draft.eval_date.year, draft.eval_date.month, draft.eval_date.day))
+        self.title_edit.setText(draft.title)
+        self.context.setText(draft.context)
+        self.company.setText(draft.company or "")
+        self.tutor.setText(draft.tutor or "")
+        if draft.pfmp_start is not None or draft.pfmp_end is not None:
+            self.pfmp_dates.setChecked(True)
+            for edit, day in ((self.pfmp_start, draft.pfmp_start), (self.pfmp_end, draft.pfmp_end)):
+                if day is not None:
+                    edit.setDate(QDate(day.year, day.month, day.day))
+        for result in draft.results:
+            self._cells[(result.learner_id, result.criterion_id)] = _Cell(
+                result.level, result.comment or ""
+            )
+        wanted = {criterion.id for criterion in details.criteria}
+        with QSignalBlocker(self.tree):
+            for top in self._tops():
+                for middle in _children(top):
+                    ticked = False
+                    for leaf in _children(middle):
+                        if leaf.data(0, CRITERION_ROLE) in wanted:
+                            leaf.setCheckState(0, Qt.CheckState.Checked)
+                            ticked = True
+                    middle.setExpanded(ticked)
 
     # -- building ------------------------------------------------------------------
 
@@ -267,12 +380,15 @@ class EvaluationDialog(QDialog):
         layout.addWidget(QLabel(self.tr("<b>Apprenants</b>")))
         self.learner_list = QListWidget()
         self.learner_list.setAccessibleName(self.tr("Apprenants évalués"))
+        # Editing: only the learners with a result are checked; others can be added.
+        evaluated = {r.learner_id for r in self._details.draft.results} if self._details else set()
         for learner in self._learners:
             label = learner.display_name + (self.tr(" (parti)") if learner.left_on else "")
             item = QListWidgetItem(label)
             item.setData(LEARNER_ROLE, learner.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
+            chosen = self._details is None or learner.id in evaluated
+            item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
             self.learner_list.addItem(item)
         self.learner_list.itemChanged.connect(lambda _item: self._rebuild_grid())
         layout.addWidget(self.learner_list, 2)
@@ -403,6 +519,15 @@ class EvaluationDialog(QDialog):
             self.grid.setRowCount(len(learners))
             self.grid.setColumnCount(len(criteria))
             self.grid.setVerticalHeaderLabels([learner.display_name for learner in learners])
+            covered = {c.learner_id: c for c in self._details.covered} if self._details else {}
+            for row, learner in enumerate(learners):
+                header_item = self.grid.verticalHeaderItem(row)
+                if learner.id in covered and header_item is not None:
+                    header_item.setToolTip(
+                        self.tr("Déjà pris en compte par son bilan définitif du %1").replace(
+                            "%1", covered[learner.id].bilan_date.strftime("%d/%m/%Y")
+                        )
+                    )
             for column, criterion in enumerate(criteria):
                 header = QTableWidgetItem(criterion.code)
                 header.setToolTip(f"{criterion.code} ({criterion.cc_code})\n{criterion.text}")
@@ -516,11 +641,26 @@ class EvaluationDialog(QDialog):
     def save(self) -> None:
         """Save the evaluation and its grid at once; the dialog stays open on refusal."""
         try:
-            self.evaluation_id = self._evaluations.create(self.draft())
+            if self._details is None:
+                self.evaluation_id = self._evaluations.create(self.draft())
+            else:
+                change = self._save_changes(self._details.id, self.draft())
+                if change is None:
+                    return
+                self.evaluation_id, self.change = self._details.id, change
         except LivretError as exc:
             messages.show_error(self, exc.message)
             return
         self.accept()
+
+    def _save_changes(self, evaluation_id: int, draft: EvaluationDraft) -> EvaluationChange | None:
+        """update(), asking first when a final bilan covers it; None when the user declines."""
+        try:
+            return self._evaluations.update(evaluation_id, draft)
+        except CoveredByFinalBilan as exc:
+            if not confirm_change_after_final(self, exc.covered):
+                return None
+        return self._evaluations.update(evaluation_id, draft, confirm_covered=True)
 
 
 def _date(value: QDate) -> dt.date:

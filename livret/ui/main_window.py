@@ -19,6 +19,7 @@ from livret.ui.class_overview import ClassOverviewView
 from livret.ui.dashboard.model import suggestions_by_cc
 from livret.ui.dashboard.view import DashboardView
 from livret.ui.evaluation_dialog import EvaluationDialog
+from livret.ui.evaluation_list import EvaluationListDialog
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
 from livret.ui.pdf_export import export_bilan, export_class
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
             self.bilans_module.actions_bar.addWidget(button)
         self.marks_dialog: MarksDialog | None = None
         self.evaluation_dialog: EvaluationDialog | None = None
+        self.evaluation_list: EvaluationListDialog | None = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.dashboard.bilan_changed.connect(lambda _learner: self._refresh_lists())
         self.bilan_editor: BilanEditor | None = None
@@ -121,6 +123,9 @@ class MainWindow(QMainWindow):
         self.new_evaluation_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_evaluation_action.triggered.connect(self.open_new_evaluation)
         evaluation_menu.addAction(self.new_evaluation_action)
+        self.evaluation_list_action = QAction(self.tr("Évaluations de la &classe…"), self)
+        self.evaluation_list_action.triggered.connect(self.open_evaluation_list)
+        evaluation_menu.addAction(self.evaluation_list_action)
         profile_menu = self.menuBar().addMenu(self.tr("&Profil"))
         profile_menu.addSection(self.tr("Rôle du profil local"))
         group = QActionGroup(self)
@@ -200,6 +205,30 @@ class MainWindow(QMainWindow):
             return None
         dialog.accepted.connect(self._on_evaluation_created)
         self.evaluation_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_evaluation_list(self) -> EvaluationListDialog | None:
+        """Évaluations de la classe chosen on the left: change or delete an evaluation."""
+        class_id = self.selector.current_class_id()
+        info = next((c for c in self.selector.classes() if c.id == class_id), None)
+        if class_id is None or info is None:
+            show_error(self, self.tr("Choisissez d'abord une classe."))
+            return None
+        try:
+            learners = self._services.catalog.list_learners(class_id)
+            dialog = EvaluationListDialog(
+                self._services.evaluations,
+                class_id,
+                learners,
+                class_label=f"{info.code} ({info.school_year_label})",
+                parent=self,
+            )
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        dialog.evaluations_changed.connect(self._on_evaluation_created)
+        self.evaluation_list = dialog
         dialog.open()
         return dialog
 

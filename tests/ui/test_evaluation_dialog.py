@@ -1,4 +1,4 @@
-"""The "Nouvelle évaluation" dialog: criteria searched and checked, the grid typed by keyboard."""
+"""The evaluation dialog: criteria searched and checked, the grid typed by keyboard, edit mode."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from livret.services.container import build_services
 from livret.services.database import Database
-from livret.services.evaluations import EvaluationService
+from livret.services.evaluations import EvaluationDraft, EvaluationService, GridResult
 from livret.ui import evaluation_dialog as dialog_module
 from livret.ui.evaluation_dialog import EvaluationDialog
 from tests.ui.test_bilan_editor import type_text
@@ -199,3 +199,108 @@ def test_company_fields_only_for_e(dialog: EvaluationDialog) -> None:
     assert not dialog.pfmp_start.isEnabled()
     dialog.pfmp_dates.setChecked(True)
     assert dialog.pfmp_start.isEnabled() and dialog.pfmp_end.isEnabled()
+
+
+def test_edit_mode_shows_the_stored_evaluation_and_saves_changes(
+    qtbot: QtBot, demo_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(dialog_module.messages, "show_error", lambda _p, m: errors.append(m))
+    services = build_services(demo_database)
+    school_class = services.catalog.list_classes()[0]
+    learners = services.catalog.list_learners(school_class.id)
+    tree = services.evaluations.criteria_tree()
+    criteria = {c.code: c.id for s in tree for comp in s.competencies for c in comp.criteria}
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    evaluation_id = services.evaluations.create(
+        EvaluationDraft(
+            nature="E",
+            eval_date=yesterday,
+            title="Bilan PFMP — « Méca »",
+            context="Atelier",
+            class_id=school_class.id,
+            company="Méca Œuvre",
+            tutor="M. Dupré",
+            pfmp_start=dt.date(2026, 10, 5),
+            pfmp_end=dt.date(2026, 10, 30),
+            results=(
+                GridResult(learners[1].id, criteria[CRITERION], "3", "Soigné"),
+                GridResult(learners[2].id, criteria["PLP-CP03-01"], "ABS"),
+            ),
+        )
+    )
+    dialog = EvaluationDialog.for_edit(services.evaluations, evaluation_id, learners)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    assert dialog.windowTitle() == "Modifier l'évaluation"
+    assert dialog.nature.currentData() == "E" and dialog.company.isEnabled()
+    assert dialog.date.date() == QDate(yesterday.year, yesterday.month, yesterday.day)
+    assert (dialog.title_edit.text(), dialog.context.text()) == ("Bilan PFMP — « Méca »", "Atelier")
+    assert (dialog.company.text(), dialog.tutor.text()) == ("Méca Œuvre", "M. Dupré")
+    assert dialog.pfmp_dates.isChecked()
+    assert (dialog.pfmp_start.date(), dialog.pfmp_end.date()) == (
+        QDate(2026, 10, 5),
+        QDate(2026, 10, 30),
+    )
+    assert [c.code for c in dialog.chosen_criteria()] == ["PLP-CP03-01", CRITERION]
+    assert [s.id for s in dialog.chosen_learners()] == [learners[1].id, learners[2].id]
+    assert dialog.learner_list.count() == len(learners)
+    assert [[dialog.level_at(r, c) for c in range(2)] for r in range(2)] == [
+        [None, "3"],
+        ["ABS", None],
+    ]
+    grid = dialog.grid
+    assert "Soigné" in grid.item(0, 1).toolTip()  # type: ignore[union-attr]
+    assert not dialog.covered_label.isVisible()
+
+    # The keyboard: learner 1 gets CP03-01 too, learner 2's absence becomes a 2.
+    grid.setFocus()
+    grid.setCurrentCell(0, 0)
+    qtbot.keyClick(grid, "1")
+    qtbot.keyClick(grid, Qt.Key.Key_Return)
+    qtbot.keyClick(grid, "2")
+    qtbot.keyClick(dialog.grid, Qt.Key.Key_F2)
+    type_text(dialog.comment, "Présent cette fois")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert errors == []
+    assert dialog.result() == EvaluationDialog.DialogCode.Accepted
+    assert dialog.change is not None
+    assert (dialog.change.inserted, dialog.change.updated, dialog.change.deleted) == (1, 1, 0)
+
+    with demo_database.engine.connect() as connection:
+        stored = {
+            (learner, code): (level, comment)
+            for learner, code, level, comment in connection.execute(
+                text(
+                    "SELECT r.learner_id, c.code, r.level, r.comment FROM result r "
+                    "JOIN criterion c ON c.id = r.criterion_id WHERE r.evaluation_id = :id"
+                ),
+                {"id": evaluation_id},
+            )
+        }
+        company = connection.execute(
+            text("SELECT company FROM evaluation WHERE id = :id"), {"id": evaluation_id}
+        ).scalar_one()
+    assert stored == {
+        (learners[1].id, CRITERION): ("3", "Soigné"),
+        (learners[1].id, "PLP-CP03-01"): ("1", None),
+        (learners[2].id, "PLP-CP03-01"): ("2", "Présent cette fois"),
+    }
+    assert company == "Méca Œuvre"
+
+
+def test_edit_mode_without_change_writes_nothing(qtbot: QtBot, demo_database: Database) -> None:
+    services = build_services(demo_database)
+    school_class = services.catalog.list_classes()[0]
+    evaluation_id = services.evaluations.list_for_class(school_class.id)[0].id
+    dialog = EvaluationDialog.for_edit(
+        services.evaluations, evaluation_id, services.catalog.list_learners(school_class.id)
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    before = counts(demo_database)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == EvaluationDialog.DialogCode.Accepted
+    assert dialog.change is not None and not dialog.change.changed
+    assert counts(demo_database) == before

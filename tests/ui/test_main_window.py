@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -9,7 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from livret.services.container import build_services
 from livret.services.database import Database
+from livret.services.evaluations import EvaluationDraft, GridResult
 from livret.ui.main_window import MainWindow
+from tests.ui.test_evaluation_list import BoxAnswer
 
 
 def make_window(qtbot: QtBot, database: Database, settings_file: Path) -> MainWindow:
@@ -143,3 +146,40 @@ def test_new_evaluation_from_the_menu_reaches_the_dashboard(
     shown = window.dashboard.model.dashboard
     assert shown is not None and len(shown.evaluations) == before + 1
     assert shown.evaluations[-1].title == "Contrôle surprise"
+
+
+def test_evaluation_deleted_from_the_class_list_leaves_the_dashboard(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    window.selector.class_combo.setCurrentIndex(0)
+    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    learner_id = window.selector.current_learner_id()
+    class_id = window.selector.current_class_id()
+    assert learner_id is not None and class_id is not None
+    criterion = window._services.evaluations.criteria_tree()[0].competencies[0].criteria[0]
+    evaluation_id = window._services.evaluations.create(
+        EvaluationDraft(
+            nature="F",
+            eval_date=dt.date.today(),
+            title="À supprimer",
+            class_id=class_id,
+            results=(GridResult(learner_id, criterion.id, "2"),),
+        )
+    )
+    window.dashboard.show_learner(learner_id)
+    before = len(window.dashboard.model.dashboard.evaluations)  # type: ignore[union-attr]
+
+    window.evaluation_list_action.trigger()
+    dialog = window.evaluation_list
+    assert dialog is not None and dialog.isVisible()
+    code = window.selector.classes()[0].code
+    assert dialog.windowTitle().startswith(f"Évaluations de la classe {code}")
+    assert dialog.rows() == window._services.evaluations.list_for_class(class_id)
+    assert dialog.select_evaluation(evaluation_id)
+    BoxAnswer("Supprimer").arm()
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+
+    shown = window.dashboard.model.dashboard
+    assert shown is not None and len(shown.evaluations) == before - 1
+    assert "À supprimer" not in [e.title for e in shown.evaluations]
