@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import text
 
-from livret.services.container import build_services
+from livret.services.container import Services, build_services
 from livret.services.database import Database, open_database
 from livret.services.demo import create_demo
+from livret.ui import messages
 from livret.ui.application import configure_application
 from livret.ui.dashboard.model import (
     BAR_LEFT_ROLE,
@@ -28,6 +31,7 @@ from livret.ui.dashboard.model import (
     LEVEL_ROLE,
     CellKind,
 )
+from livret.ui.imports import ImportDialog, Step, open_results_import, open_siecle_import
 from livret.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +68,168 @@ def render_pdf(pdf: Path, stem: Path) -> None:
     subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(stem)], check=True)
     for page in sorted(stem.parent.glob(f"{stem.name}-*.png")):
         print(page.relative_to(ROOT) if page.is_relative_to(ROOT) else page)
+
+
+def print_error(parent: QWidget, message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def wait_for_check(dialog: ImportDialog) -> None:
+    """Run the event loop until the dialog's background check has ended."""
+    while dialog.step is Step.CHECKING:  # the thread's signals wake the loop up
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    if dialog.step is not Step.PREVIEW:
+        raise RuntimeError(f"vérification non terminée : {dialog.status.text()}")
+
+
+def siecle_export(database: Database, path: Path) -> Path:
+    """A SIECLE export of the demo's 2026-2027 learners, with what a real one brings.
+
+    New learners (one in a class that does not exist yet), a corrected name, a class
+    change, a learner who left, one without a division, one missing from the file, and
+    two records SIECLE exports without a usable INE.
+    """
+    with database.engine.connect() as connection:
+        enrolled = connection.execute(
+            text(
+                "SELECT l.ine, l.family_name, l.first_name, l.birth_date, c.code "
+                "FROM enrolment e JOIN learner l ON l.id = e.learner_id "
+                "JOIN school_class c ON c.id = e.class_id "
+                "JOIN school_year y ON y.id = e.school_year_id AND y.label = '2026-2027' "
+                "ORDER BY c.code, l.family_name, l.first_name"
+            )
+        ).all()
+    records: list[dict[str, str]] = []
+    for number, (ine, family, first, birth, code) in enumerate(enrolled):
+        record = {
+            "ine": ine,
+            "family": family,
+            "first": first,
+            "birth": dt.date.fromisoformat(str(birth)).strftime("%d/%m/%Y"),
+            "division": code,
+        }
+        if number == 3:
+            continue  # missing from the export: listed, left untouched
+        if number == 5:
+            record["family"] += "-Leroy"
+        elif number == 12:
+            record["division"] = "TPLP1" if code != "TPLP1" else "1PLP1"
+        elif number == 20:
+            record["left"] = "15/01/2027"
+        elif number == 31:
+            record["division"] = ""
+        records.append(record)
+    newcomers = [
+        ("4012345678K", "Haddad", "Yanis", "12/05/2011", "2PMIA1"),
+        ("4023456789L", "Le Gall", "Maëlys", "30/01/2011", "2PMIA1"),
+        ("4034567890M", "Nguyen", "Thomas", "07/09/2010", "2PMIA2"),
+        ("4045678901N", "Fontaine", "Léna", "19/11/2010", "2PMIA2"),
+    ]
+    records += [
+        {"ine": ine, "family": family, "first": first, "birth": birth, "division": code}
+        for ine, family, first, birth, code in newcomers
+    ]
+    records.append({"ine": "", "family": "Morel", "first": "Hugo", "birth": "02/02/2011"})
+    records.append(
+        {"ine": "40567", "family": "Roux", "first": "Inès", "birth": "14/06/2011", "division": ""}
+    )
+
+    def tag(name: str, value: str) -> str:
+        return f"<{name}>{escape(value)}</{name}>"
+
+    eleves, structures = [], []
+    for number, record in enumerate(records, start=1):
+        eleve_id = str(3300000 + number)
+        fields = [
+            tag("ID_NATIONAL", record["ine"]) if record["ine"] else "",
+            tag("NOM_DE_FAMILLE", record["family"]),
+            tag("PRENOM", record["first"]),
+            tag("DATE_NAISS", record["birth"]),
+            tag("DATE_SORTIE", record["left"]) if "left" in record else "",
+        ]
+        eleves.append(f'<ELEVE ELEVE_ID="{eleve_id}">{"".join(fields)}</ELEVE>')
+        if record.get("division"):
+            structures.append(
+                f'<STRUCTURES_ELEVE ELEVE_ID="{eleve_id}"><STRUCTURE>'
+                f"{tag('CODE_STRUCTURE', record['division'])}{tag('TYPE_STRUCTURE', 'D')}"
+                "</STRUCTURE></STRUCTURES_ELEVE>"
+            )
+    xml = (
+        '<?xml version="1.0" encoding="ISO-8859-15"?>\n<BEE_ELEVES VERSION="3.5">'
+        "<PARAMETRES><UAJ>0331234X</UAJ><ANNEE_SCOLAIRE>2026</ANNEE_SCOLAIRE></PARAMETRES>"
+        f"<DONNEES><ELEVES>{''.join(eleves)}</ELEVES>"
+        f"<STRUCTURES>{''.join(structures)}</STRUCTURES></DONNEES></BEE_ELEVES>"
+    )
+    path.write_bytes(xml.encode("iso-8859-15", errors="xmlcharrefreplace"))
+    return path
+
+
+def results_csv(database: Database, path: Path, *, with_problems: bool) -> Path:
+    """Results typed in a spreadsheet for the demo's 2026-2027 learners; some lines wrong."""
+    with database.engine.connect() as connection:
+        ines = (
+            connection.execute(
+                text(
+                    "SELECT l.ine FROM enrolment e JOIN learner l ON l.id = e.learner_id "
+                    "JOIN school_class c ON c.id = e.class_id AND c.code = '1PLP1' "
+                    "JOIN school_year y ON y.id = e.school_year_id AND y.label = '2026-2027' "
+                    "ORDER BY l.family_name LIMIT 6"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    criteria = ["PLP-CP03-01", "PLP-CP03-02", "PLP-CP03-03"]
+    levels = ["3", "4", "2", "++", "ABS", "3", "1", "+", "4", "3", "NE", "2"]
+    title = "Démontage du réducteur"
+    rows = [
+        ["12/03/2027", "F", title, ine, criterion, levels[(number * 3 + position) % len(levels)]]
+        for number, ine in enumerate(ines)
+        for position, criterion in enumerate(criteria)
+    ]
+    if with_problems:  # row i is line i + 2 of the file
+        rows[2][4] = "PLP-CP30-01"
+        rows[5][5] = "5"
+        rows[7][0] = "31/02/2027"
+        rows[10][3] = "1234567890A"
+        rows[13][1] = "X"
+        rows[15] = rows[15][:5]
+    lines = ["date;nature;titre;INE;critere;niveau", *(";".join(row) for row in rows)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def import_screenshots(window: QWidget, services: Services, folder: Path, out: Path) -> None:
+    """The import previews: SIECLE, then results refused and results ready."""
+    database = services.database
+    # A refusal would open a modal box nobody can close here: print it instead.
+    messages.show_error = print_error
+    siecle = open_siecle_import(
+        window, services, siecle_export(database, folder / "ElevesSansAdresses.xml")
+    )
+    assert siecle is not None
+    siecle.resize(1000, 680)
+    wait_for_check(siecle)
+    save(siecle, out / "import-siecle-apercu.png")
+    siecle.close()
+
+    refused = open_results_import(
+        window, services, results_csv(database, folder / "resultats-mars.csv", with_problems=True)
+    )
+    assert refused is not None
+    refused.resize(900, 480)
+    wait_for_check(refused)
+    save(refused, out / "import-resultats-apercu.png")
+    refused.close()
+
+    ready = open_results_import(
+        window, services, results_csv(database, folder / "resultats-mars.csv", with_problems=False)
+    )
+    assert ready is not None
+    ready.resize(900, 360)
+    wait_for_check(ready)
+    save(ready, out / "import-resultats-pret.png")
+    ready.close()
 
 
 def main() -> int:
@@ -180,6 +346,8 @@ def main() -> int:
         evaluation.resize(1280, 780)
         save(evaluation, args.out / "nouvelle-evaluation.png")
         evaluation.reject()
+
+        import_screenshots(window, services, Path(folder), args.out)
         window.close()
         database.dispose()
     return 0

@@ -14,6 +14,8 @@ from livret.services.evaluations import EvaluationService
 from livret.services.exports import ExportService
 from livret.services.marks import MarkService
 from livret.services.overview import OverviewService
+from livret.services.results_import import ResultsImportService
+from livret.services.siecle_import import SiecleImportService
 from livret.services.users import local_actor
 
 
@@ -29,6 +31,8 @@ class Services:
     marks: MarkService
     exports: ExportService
     evaluations: EvaluationService
+    siecle_import: SiecleImportService
+    results_import: ResultsImportService
 
     def for_role(self, role: Role) -> Services:
         """The same services, acting as the local profile with another role."""
@@ -40,6 +44,8 @@ class Services:
             marks=MarkService(self.database, actor),
             exports=ExportService(self.database, actor),
             evaluations=EvaluationService(self.database, actor),
+            siecle_import=SiecleImportService(self.database, actor),
+            results_import=ResultsImportService(self.database, actor),
         )
 
 
@@ -56,4 +62,6 @@ def build_services(database: Database, role: Role = Role.TEACHER) -> Services:
         marks=MarkService(database, actor),
         exports=ExportService(database, actor),
         evaluations=EvaluationService(database, actor),
+        siecle_import=SiecleImportService(database, actor),
+        results_import=ResultsImportService(database, actor),
     )

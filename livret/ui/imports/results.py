@@ -1,0 +1,137 @@
+"""Importer des résultats (CSV/XLSX): every problem "Ligne N : …", then all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStringListModel
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QWidget
+
+from livret.exchange.results_file import ResultsFile, check_size, read_results
+from livret.services.results_import import (
+    ResultsImportRefused,
+    ResultsImportReport,
+    ResultsImportService,
+)
+from livret.ui.imports.base import ERROR_STYLE, ImportDialog, Step, Task
+from livret.ui.imports.worker import Progress, read_file
+
+
+class ResultsImportDialog(ImportDialog):
+    """Check a results file against the database, list its problems, import it if none.
+
+    Signals: see ImportDialog; `checked` and `imported` carry a ResultsImportReport.
+    """
+
+    def __init__(self, service: ResultsImportService, parent: QWidget | None = None) -> None:
+        super().__init__(
+            self.tr("Importer des résultats (CSV/XLSX)"),
+            self.tr(
+                "Une ligne par résultat : date;nature;titre;INE;critere;niveau;commentaire. "
+                "Les lignes de même date, nature et titre forment une évaluation. Tout ou "
+                "rien : au moindre problème, rien n'est enregistré."
+            ),
+            self.tr("Résultats (*.csv *.xlsx);;Tous les fichiers (*)"),
+            parent,
+        )
+        self._service = service
+        self._file: ResultsFile | None = None
+        self.report: ResultsImportReport | None = None
+
+        self.problems_label = QLabel()
+        self.problems_label.setWordWrap(True)
+        self.problems_model = QStringListModel(self)
+        self.problems_view = QListView()
+        self.problems_view.setModel(self.problems_model)
+        self.problems_view.setUniformItemSizes(True)  # a refused file may list 100 000 lines
+        self.problems_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.problems_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.problems_view.setAccessibleName(self.tr("Problèmes du fichier"))
+        self.report_layout.addWidget(self.problems_label)
+        self.report_layout.addWidget(self.problems_view, 1)
+        self.report_layout.addStretch()  # takes the room when there is no problem to list
+        self.clear_report()
+        self._set_step(Step.EMPTY)
+
+    def problem_lines(self) -> list[str]:
+        """The problems shown, one "Ligne N : …" each."""
+        return list(self.problems_model.stringList())
+
+    # -- ImportDialog ------------------------------------------------------------------
+
+    def check_task(self, path: Path) -> Task:
+        service = self._service
+        reading = self.tr("Lecture du fichier…")
+        parsing = self.tr("Analyse des lignes du fichier…")
+        checking = self.tr("Vérification dans la base (apprenants, critères, évaluations)…")
+
+        def task(progress: Progress) -> tuple[ResultsFile, ResultsImportReport]:
+            data = read_file(
+                path, progress, stage=reading, check_size=lambda size: check_size(size, path.name)
+            )
+            progress.stage(parsing)
+            results_file = read_results(data, path.name)
+            progress.stage(checking)
+            return results_file, service.check(results_file)
+
+        return task
+
+    def show_check(self, result: Any) -> bool:
+        results_file, report = result
+        self._file = results_file
+        self._show(report)
+        return report.ok
+
+    def apply_task(self) -> Task:
+        service, results_file = self._service, self._file
+        assert results_file is not None  # Importer is enabled after a check only
+        writing = self.tr("Enregistrement des résultats dans la base…")
+
+        def task(progress: Progress) -> ResultsImportReport:
+            progress.stage(writing)
+            try:
+                return service.apply(results_file)
+            except ResultsImportRefused as refused:  # the data changed since the check
+                return refused.report
+
+        return task
+
+    def show_applied(self, result: Any) -> bool:
+        self._show(result)
+        return bool(result.applied)
+
+    def report_text(self) -> str:
+        return self.report.text() if self.report is not None else ""
+
+    def clear_report(self) -> None:
+        self.report = None
+        self.problems_model.setStringList([])
+        self.problems_label.clear()
+        self.problems_label.hide()
+        self.problems_view.hide()
+
+    # -- showing -----------------------------------------------------------------------
+
+    def _show(self, report: ResultsImportReport) -> None:
+        self.report = report
+        self.summary.setText(report.summary())
+        self.problems_model.setStringList(list(report.problems))
+        self.problems_label.show()
+        if report.problems:
+            self.problems_label.setText(
+                self.tr("Problèmes à corriger dans le fichier (%1), ligne par ligne :").replace(
+                    "%1", str(len(report.problems))
+                )
+            )
+            self.problems_label.setStyleSheet(ERROR_STYLE)
+            self.problems_view.show()
+            self.problems_view.scrollToTop()
+        else:
+            self.problems_label.setText(
+                self.tr("Aucun problème : le fichier peut être importé.")
+                if not report.applied
+                else self.tr("Toutes les lignes ont été enregistrées.")
+            )
+            self.problems_label.setStyleSheet("")
+            self.problems_view.hide()

@@ -1,0 +1,386 @@
+"""The import dialogs: a real file read, parsed and checked in a thread, previewed, imported."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from livret.domain.roles import Actor, Role
+from livret.exchange.results_file import ResultsFile
+from livret.services.container import Services, build_services
+from livret.services.database import Database
+from livret.services.results_import import ResultsImportReport, ResultsImportService
+from livret.ui import messages
+from livret.ui.imports import (
+    ImportDialog,
+    ResultsImportDialog,
+    Step,
+    base,
+    open_results_import,
+    open_siecle_import,
+    worker,
+)
+from livret.ui.imports.siecle import year_choices
+from livret.ui.imports.worker import ImportJob
+from tests.services.test_results_import import DAY, counts, csv_data, demo_codes, stored
+from tests.services.test_siecle_import import MAIN, learners
+
+TIMEOUT = 20_000
+
+
+@pytest.fixture
+def services(demo_database: Database) -> Services:
+    return build_services(demo_database)
+
+
+@pytest.fixture
+def parent(qtbot: QtBot) -> Iterator[QWidget]:
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    widget.show()
+    yield widget
+    qtbot.waitUntil(lambda: ImportJob.active() == 0, timeout=TIMEOUT)  # no thread left behind
+
+
+@pytest.fixture
+def errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    shown: list[str] = []
+    monkeypatch.setattr(messages, "show_error", lambda _parent, text: shown.append(text))
+    return shown
+
+
+def wait_checked(qtbot: QtBot, dialog: ImportDialog) -> None:
+    qtbot.waitUntil(lambda: dialog.step is not Step.CHECKING, timeout=TIMEOUT)
+
+
+def click(qtbot: QtBot, button: Any) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+# -- SIECLE ----------------------------------------------------------------------------
+
+
+def test_siecle_file_previewed_then_imported(
+    qtbot: QtBot, parent: QWidget, services: Services, demo_database: Database
+) -> None:
+    before = learners(demo_database)
+    dialog = open_siecle_import(parent, services, MAIN)
+    assert dialog is not None and dialog.isVisible()
+    wait_checked(qtbot, dialog)
+
+    assert dialog.step is Step.PREVIEW
+    assert dialog.summary.font().bold()
+    summary = dialog.summary.text()
+    assert "Année scolaire 2025-2026 (établissement 0331234X)" in summary
+    assert "8 apprenants à créer" in summary and "2 ignorés" in summary
+    sections = dialog.sections()
+    created = sections["À créer (8)"]
+    assert ["N'DIAYE Moussa", "2345678901B", "TPLP1", "sorti le 12/01/2026"] in created
+    assert ["GARÇON Inès", "4567890123D", "sans division", ""] in created
+    assert sections["Ignorés (2)"][0] == ["PETIT Lucas", "", "", "INE absent"]
+    assert any(title.startswith("Inscrits en 2025-2026 absents du fichier") for title in sections)
+    assert dialog.import_button.isEnabled()
+    assert learners(demo_database) == before  # a preview writes nothing
+
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT) as imported:
+        click(qtbot, dialog.import_button)
+    assert imported.args is not None and imported.args[0].applied
+    assert dialog.step is Step.DONE
+    assert not dialog.import_button.isEnabled()
+    assert "8 apprenants créés" in dialog.summary.text()
+    assert "Créés (8)" in dialog.sections()
+    after = learners(demo_database)
+    assert after["070123456AB"] == ("LEFÈVRE", "Chloé", dt.date(2009, 4, 3), None, "1PLP1")
+    assert after["2345678901B"][3:] == (dt.date(2026, 1, 12), "TPLP1")
+    assert len(after) == len(before) + 8
+
+    # The same file again: the base is up to date, nothing to import.
+    again = open_siecle_import(parent, services, MAIN)
+    assert again is not None
+    wait_checked(qtbot, again)
+    assert "8 inchangés" in again.summary.text()
+    assert "déjà à jour" in again.summary.text()
+    assert not again.import_button.isEnabled()
+
+
+def test_siecle_file_without_school_year_asks_for_one(
+    qtbot: QtBot, parent: QWidget, services: Services, demo_database: Database, tmp_path: Path
+) -> None:
+    content = MAIN.read_bytes().replace(b"<ANNEE_SCOLAIRE>2025</ANNEE_SCOLAIRE>", b"")
+    path = tmp_path / "ElevesSansAdresses.xml"
+    path.write_bytes(content)
+    dialog = open_siecle_import(parent, services, path)
+    assert dialog is not None
+    wait_checked(qtbot, dialog)
+    assert dialog.preview is None
+    assert "n'indique pas son année scolaire" in dialog.summary.text()
+    assert not dialog.import_button.isEnabled()
+
+    dialog.set_year("2025-2026")  # re-checks the file already read, for that year
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=TIMEOUT)
+    wait_checked(qtbot, dialog)
+    assert dialog.import_button.isEnabled()
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT):
+        click(qtbot, dialog.import_button)
+    assert learners(demo_database)["6789012345F"][4] == "1PLP1"
+
+
+def test_an_unsafe_siecle_file_is_refused_in_french(
+    qtbot: QtBot, parent: QWidget, services: Services, errors: list[str]
+) -> None:
+    dialog = open_siecle_import(parent, services, MAIN.parent / "billion_laughs.xml")
+    assert dialog is not None
+    wait_checked(qtbot, dialog)
+    assert dialog.step is Step.EMPTY
+    assert len(errors) == 1 and "interdites par sécurité" in errors[0]
+    assert dialog.status.text().startswith("Fichier refusé : ")
+    assert not dialog.import_button.isEnabled()
+
+
+def test_school_years_offered() -> None:
+    assert year_choices(["2025-2026", "2026-2027"]) == ["2027-2028", "2026-2027", "2025-2026"]
+    assert year_choices([], today=dt.date(2026, 3, 1)) == ["2026-2027", "2025-2026"]
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_results_with_bad_lines_list_every_problem_and_write_nothing(
+    qtbot: QtBot, parent: QWidget, services: Services, demo_database: Database, tmp_path: Path
+) -> None:
+    demo = demo_codes(demo_database)
+    ine, code = demo.ines[0], demo.criteria[0]
+    path = write(
+        tmp_path / "mauvais.csv",
+        csv_data(
+            [
+                [DAY, "F", "Mauvais", ine, code, "3", "ok"],  # 2: fine
+                [DAY, "F", "Mauvais", "0000000000Z", code, "3", ""],  # 3: unknown INE
+                [DAY, "F", "Mauvais", demo.ines[1], "PLP-CP99-01", "3", ""],  # 4
+                ["31/02/2026", "F", "Mauvais", demo.ines[2], code, "3", ""],  # 5
+                [DAY, "F", "Mauvais", demo.ines[3], code, "5", ""],  # 6
+                [DAY, "F", "Mauvais", demo.ines[6], code, "2", ""],  # 7: fine
+            ]
+        ),
+    )
+    before = counts(demo_database)
+    dialog = open_results_import(parent, services, path)
+    assert dialog is not None
+    wait_checked(qtbot, dialog)
+
+    assert dialog.problem_lines() == [
+        "Ligne 3 : INE « 0000000000Z » inconnu.",
+        "Ligne 4 : critère « PLP-CP99-01 » inconnu.",
+        "Ligne 5 : date « 31/02/2026 » impossible (ce jour n'existe pas).",
+        "Ligne 6 : niveau « 5 » inconnu (attendu : NE, 1, 2, 3, 4, ABS, --, -, + ou ++).",
+    ]
+    assert dialog.problems_view.isVisible()
+    assert "Import refusé : 4 problèmes, rien n'a été enregistré." in dialog.summary.text()
+    assert not dialog.import_button.isEnabled()
+    click(qtbot, dialog.import_button)  # disabled: nothing happens
+    dialog.start_import()
+    assert dialog.step is Step.PREVIEW
+    assert counts(demo_database) == before
+    assert stored(demo_database, "Mauvais") == {}
+
+
+def test_good_results_are_imported(
+    qtbot: QtBot, parent: QWidget, services: Services, demo_database: Database, tmp_path: Path
+) -> None:
+    demo = demo_codes(demo_database)
+    a, b = demo.classmates[:2]
+    code = demo.criteria[0]
+    path = write(
+        tmp_path / "bons.csv",
+        csv_data(
+            [
+                [DAY, "F", "Import GUI", a, code, "3", "Bien"],
+                [DAY, "F", "Import GUI", b, code, "ABS", ""],
+                [DAY, "F", "Import GUI", a, demo.criteria[1], "++", ""],
+            ]
+        ),
+    )
+    dialog = open_results_import(parent, services, path)
+    assert dialog is not None
+    wait_checked(qtbot, dialog)
+    assert dialog.problem_lines() == []
+    assert not dialog.problems_view.isVisible()
+    assert "Résultats : 3 à créer, 0 à mettre à jour." in dialog.summary.text()
+    assert dialog.import_button.isEnabled()
+    assert stored(demo_database, "Import GUI") == {}
+
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT) as imported:
+        dialog.start_import()
+        assert dialog.step is Step.IMPORTING
+        assert not dialog.cancel_button.isEnabled() and not dialog.close_button.isEnabled()
+        dialog.reject()  # an import being written is not left half-way
+        assert dialog.isVisible()
+    report = imported.args[0] if imported.args else None
+    assert isinstance(report, ResultsImportReport) and report.applied
+    assert dialog.step is Step.DONE and not dialog.import_button.isEnabled()
+    assert "Résultats : 3 créés, 0 mis à jour." in dialog.summary.text()
+    assert stored(demo_database, "Import GUI") == {
+        (a, code): ("3", "Bien"),
+        (b, code): ("ABS", None),
+        (a, demo.criteria[1]): ("4", None),
+    }
+
+
+def test_progress_bar_follows_the_stages_and_reaches_its_maximum(
+    qtbot: QtBot,
+    parent: QWidget,
+    services: Services,
+    demo_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker, "CHUNK_BYTES", 512)  # a small file read in many steps
+    demo = demo_codes(demo_database)
+    rows = [
+        [DAY, "F", "Beaucoup", ine, criterion, "2", ""]
+        for ine in demo.classmates[:5]
+        for criterion in demo.criteria[:20]
+    ]
+    path = write(tmp_path / "gros.csv", csv_data(rows))
+    size = path.stat().st_size
+    dialog = ResultsImportDialog(services.results_import, parent)
+    qtbot.addWidget(dialog)
+    stages: list[str] = []
+    steps: list[tuple[int, int]] = []
+    dialog.stage_changed.connect(stages.append)
+    dialog.progress.valueChanged.connect(
+        lambda value: steps.append((value, dialog.progress.maximum()))
+    )
+    dialog.show()
+    with qtbot.waitSignal(dialog.checked, timeout=TIMEOUT):
+        dialog.start(path)
+
+    assert stages == [
+        "Lecture du fichier…",
+        "Analyse des lignes du fichier…",
+        "Vérification dans la base (apprenants, critères, évaluations)…",
+    ]
+    reading = [value for value, maximum in steps if maximum == size]
+    assert len(reading) > size // 512 // 2  # determinate, step by step
+    assert reading == sorted(reading) and reading[-1] == size
+    assert dialog.progress.value() == dialog.progress.maximum() == 1
+    assert dialog.import_button.isEnabled()
+
+
+class BlockedCheck(ResultsImportService):
+    """Checks only once the test allows it, so that the user can cancel meanwhile."""
+
+    def __init__(self, database: Database, actor: Actor) -> None:
+        super().__init__(database, actor)
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def check(self, results_file: ResultsFile) -> ResultsImportReport:
+        self.started.set()
+        assert self.release.wait(TIMEOUT / 1000)
+        return super().check(results_file)
+
+
+def test_cancel_during_the_check_writes_nothing(
+    qtbot: QtBot, parent: QWidget, services: Services, demo_database: Database, tmp_path: Path
+) -> None:
+    demo = demo_codes(demo_database)
+    path = write(
+        tmp_path / "annule.csv",
+        csv_data([[DAY, "F", "Annulé", demo.ines[0], demo.criteria[0], "3", ""]]),
+    )
+    blocked = BlockedCheck(demo_database, services.actor)
+    services = dataclasses.replace(services, results_import=blocked)
+    before = counts(demo_database)
+    dialog = open_results_import(parent, services, path)
+    assert dialog is not None
+    qtbot.waitUntil(blocked.started.is_set, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: "Vérification dans la base" in dialog.status.text(), timeout=TIMEOUT)
+    assert dialog.cancel_button.isEnabled()
+    assert dialog.progress.maximum() == 0  # busy while the database is checked
+
+    click(qtbot, dialog.cancel_button)
+    assert dialog.step is Step.EMPTY
+    assert dialog.status.text() == "Vérification annulée : rien n'a été enregistré."
+    blocked.release.set()
+    qtbot.waitUntil(lambda: ImportJob.active() == 0, timeout=TIMEOUT)  # its signals delivered
+    assert dialog.step is Step.EMPTY and dialog.report is None
+    assert not dialog.import_button.isEnabled()
+    assert counts(demo_database) == before
+    assert stored(demo_database, "Annulé") == {}
+
+
+def test_file_chosen_in_the_file_dialog(
+    qtbot: QtBot,
+    parent: QWidget,
+    services: Services,
+    demo_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    demo = demo_codes(demo_database)
+    path = write(
+        tmp_path / "choisi.csv",
+        csv_data([[DAY, "F", "Choisi", demo.ines[0], demo.criteria[0], "3", ""]]),
+    )
+    asked: list[str] = []
+
+    def choose(_parent: QWidget, title: str, file_filter: str) -> Path | None:
+        asked.append(file_filter)
+        return path if len(asked) > 1 else None
+
+    monkeypatch.setattr(base, "choose_import_file", choose)
+    assert open_results_import(parent, services) is None  # no file chosen: no dialog
+    dialog = open_results_import(parent, services)
+    assert dialog is not None and dialog.path == path
+    assert "*.csv *.xlsx" in asked[0]
+    wait_checked(qtbot, dialog)
+    assert dialog.can_import
+
+
+def test_a_learner_may_not_import(
+    qtbot: QtBot, parent: QWidget, services: Services, tmp_path: Path, errors: list[str]
+) -> None:
+    path = write(tmp_path / "x.csv", csv_data([[DAY, "F", "X", "1", "2", "3", ""]]))
+    dialog = open_results_import(parent, services.for_role(Role.LEARNER), path)
+    assert dialog is not None
+    wait_checked(qtbot, dialog)
+    assert errors == [
+        "Seuls les enseignants, le DDFPT et l'administrateur importent des résultats."
+    ]
+    assert dialog.step is Step.EMPTY and not dialog.import_button.isEnabled()
+
+
+def test_closing_during_the_check_stops_it(
+    qtbot: QtBot, parent: QWidget, services: Services, demo_database: Database, tmp_path: Path
+) -> None:
+    demo = demo_codes(demo_database)
+    path = write(
+        tmp_path / "ferme.csv",
+        csv_data([[DAY, "F", "Fermé", demo.ines[0], demo.criteria[0], "3", ""]]),
+    )
+    blocked = BlockedCheck(demo_database, services.actor)
+    dialog = open_results_import(
+        parent, dataclasses.replace(services, results_import=blocked), path
+    )
+    assert dialog is not None
+    qtbot.waitUntil(blocked.started.is_set, timeout=TIMEOUT)
+    blocked.release.set()
+    with qtbot.waitSignal(dialog.destroyed, timeout=TIMEOUT):
+        dialog.close()  # waits for the thread, then the dialog is deleted (WA_DeleteOnClose)
+    qtbot.waitUntil(lambda: ImportJob.active() == 0, timeout=TIMEOUT)
+    assert stored(demo_database, "Fermé") == {}
