@@ -20,6 +20,7 @@ from livret.ui.dashboard.model import suggestions_by_cc
 from livret.ui.dashboard.view import DashboardView
 from livret.ui.evaluation_dialog import EvaluationDialog
 from livret.ui.evaluation_list import EvaluationListDialog
+from livret.ui.imports import ImportDialog, open_results_import, open_siecle_import
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
 from livret.ui.pdf_export import export_bilan, export_class
@@ -114,6 +115,14 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&Fichier"))
+        self.import_siecle_action = QAction(self.tr("Importer les élèves (&SIECLE)…"), self)
+        self.import_siecle_action.triggered.connect(lambda: self.import_siecle())
+        file_menu.addAction(self.import_siecle_action)
+        self.import_results_action = QAction(self.tr("Importer des &résultats (CSV, XLSX)…"), self)
+        self.import_results_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_results_action.triggered.connect(lambda: self.import_results())
+        file_menu.addAction(self.import_results_action)
+        file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quitter"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -254,6 +263,36 @@ class MainWindow(QMainWindow):
         self.marks_dialog = dialog
         dialog.show()
         return dialog
+
+    def import_siecle(self, path: Path | None = None) -> ImportDialog | None:
+        """Fichier → Importer les élèves (SIECLE): preview, then import; the lists follow."""
+        dialog = open_siecle_import(self, self._services, path)
+        if dialog is not None:
+            dialog.imported.connect(lambda _report: self.reload_all())
+        return dialog
+
+    def import_results(self, path: Path | None = None) -> ImportDialog | None:
+        """Fichier → Importer des résultats: check, then import; the dashboard follows."""
+        dialog = open_results_import(self, self._services, path)
+        if dialog is not None:
+            dialog.imported.connect(lambda _report: self.reload_all())
+        return dialog
+
+    def reload_all(self) -> None:
+        """Read classes, learners and the current dashboard again (after an import)."""
+        class_id = self.selector.current_class_id()
+        learner_id = self.selector.current_learner_id()
+        try:
+            self.selector.reload()
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return
+        if class_id is not None and self.selector.select_class(class_id) and learner_id is not None:
+            self.selector.select_learner(learner_id)
+        learner_id = self.selector.current_learner_id()
+        if learner_id is not None:
+            self.dashboard.show_learner(learner_id)
+        self._refresh_lists()
 
     def _on_bilan_changed(self, learner_id: int) -> None:
         """A bilan opened from the module changed: every view showing it follows."""

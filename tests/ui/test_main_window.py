@@ -183,3 +183,33 @@ def test_evaluation_deleted_from_the_class_list_leaves_the_dashboard(
     shown = window.dashboard.model.dashboard
     assert shown is not None and len(shown.evaluations) == before - 1
     assert "À supprimer" not in [e.title for e in shown.evaluations]
+
+
+def test_results_imported_from_the_file_menu_reach_the_dashboard(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    window.selector.class_combo.setCurrentIndex(0)
+    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    shown = window.dashboard.model.dashboard
+    assert shown is not None
+    before = len(shown.evaluations)
+    criterion = window._services.evaluations.criteria_tree()[0].competencies[0].criteria[0]
+    csv_file = tmp_path / "résultats.csv"
+    csv_file.write_text(
+        "date;nature;titre;INE;critere;niveau;commentaire\n"
+        f"{dt.date.today():%d/%m/%Y};F;Oral de mi-parcours;{shown.learner.ine};"
+        f"{criterion.code};++;Très clair\n",
+        encoding="utf-8",
+    )
+    assert "Ctrl+I" in window.import_results_action.shortcut().toString()
+    dialog = window.import_results(csv_file)
+    assert dialog is not None
+    qtbot.waitUntil(dialog.import_button.isEnabled, timeout=10_000)
+    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+
+    shown = window.dashboard.model.dashboard
+    assert shown is not None and len(shown.evaluations) == before + 1
+    assert shown.evaluations[-1].title == "Oral de mi-parcours"
+    assert window.selector.current_learner_id() == shown.learner.id
