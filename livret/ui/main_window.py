@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -24,6 +25,12 @@ from livret.ui.imports import ImportDialog, open_results_import, open_siecle_imp
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
 from livret.ui.pdf_export import export_bilan, export_class
+from livret.ui.referentiel_editor import ReferentielEditor, open_referentiel_editor
+from livret.ui.referentiel_exchange import (
+    ReferentielPreviewDialog,
+    export_referentiel,
+    import_referentiel,
+)
 from livret.ui.selectors import LearnerSelector
 
 SETTINGS_CLASS = "selection/class_id"
@@ -99,6 +106,7 @@ class MainWindow(QMainWindow):
         self.marks_dialog: MarksDialog | None = None
         self.evaluation_dialog: EvaluationDialog | None = None
         self.evaluation_list: EvaluationListDialog | None = None
+        self.referentiel_editor: ReferentielEditor | None = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.dashboard.bilan_changed.connect(lambda _learner: self._refresh_lists())
         self.bilan_editor: BilanEditor | None = None
@@ -135,6 +143,16 @@ class MainWindow(QMainWindow):
         self.evaluation_list_action = QAction(self.tr("Évaluations de la &classe…"), self)
         self.evaluation_list_action.triggered.connect(self.open_evaluation_list)
         evaluation_menu.addAction(self.evaluation_list_action)
+        referentiel_menu = self.menuBar().addMenu(self.tr("&Référentiel"))
+        self.referentiel_editor_action = QAction(self.tr("&Modifier le référentiel…"), self)
+        self.referentiel_editor_action.triggered.connect(self.open_referentiel_editor)
+        referentiel_menu.addAction(self.referentiel_editor_action)
+        self.import_referentiel_action = QAction(self.tr("&Importer un référentiel…"), self)
+        self.import_referentiel_action.triggered.connect(lambda: self.import_referentiel())
+        referentiel_menu.addAction(self.import_referentiel_action)
+        self.export_referentiel_action = QAction(self.tr("&Exporter le référentiel…"), self)
+        self.export_referentiel_action.triggered.connect(lambda: self.export_referentiel())
+        referentiel_menu.addAction(self.export_referentiel_action)
         profile_menu = self.menuBar().addMenu(self.tr("&Profil"))
         profile_menu.addSection(self.tr("Rôle du profil local"))
         group = QActionGroup(self)
@@ -278,6 +296,37 @@ class MainWindow(QMainWindow):
             dialog.imported.connect(lambda _report: self.reload_all())
         return dialog
 
+    def open_referentiel_editor(self) -> ReferentielEditor | None:
+        """Référentiel → Modifier: one editor at a time, raised when already open."""
+        editor = self.referentiel_editor
+        if editor is not None and editor.isVisible():
+            editor.raise_()
+            editor.activateWindow()
+            return editor
+        editor = open_referentiel_editor(self, self._services)
+        if editor is not None:
+            editor.referentiel_changed.connect(lambda _preview: self.reload_all())
+        self.referentiel_editor = editor
+        return editor
+
+    def import_referentiel(self, path: Path | None = None) -> ReferentielPreviewDialog | None:
+        """Référentiel → Importer: the file's changes in a preview, applied on demand."""
+        dialog = import_referentiel(self, self._services, path)
+        if dialog is not None:
+            dialog.applied.connect(lambda _preview: self.reload_all())
+        return dialog
+
+    def export_referentiel(
+        self, path: Path | None = None, fmt: Literal["json", "case"] = "json"
+    ) -> Path | None:
+        """Référentiel → Exporter: JSON (re-importable) or a 1EdTech CASE package."""
+        written = export_referentiel(self, self._services, path, fmt)
+        if written is not None:
+            self.statusBar().showMessage(
+                self.tr("Référentiel exporté : %1").replace("%1", str(written)), 5000
+            )
+        return written
+
     def reload_all(self) -> None:
         """Read classes, learners and the current dashboard again (after an import)."""
         class_id = self.selector.current_class_id()
@@ -328,6 +377,8 @@ class MainWindow(QMainWindow):
         self._settings.setValue(SETTINGS_ROLE, role.value)
         self.role_actions[role].setChecked(True)
         self.dashboard.set_bilan_service(self._services.bilans)
+        if self.referentiel_editor is not None and self.referentiel_editor.isVisible():
+            self.referentiel_editor.close()  # it asks about unsaved edits; reopened with the role
         self._refresh_lists()
         self.statusBar().showMessage(
             self.tr("Profil local : %1").replace("%1", ROLE_LABELS[role]), 5000

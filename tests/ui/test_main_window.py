@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -213,3 +214,44 @@ def test_results_imported_from_the_file_menu_reach_the_dashboard(
     assert shown is not None and len(shown.evaluations) == before + 1
     assert shown.evaluations[-1].title == "Oral de mi-parcours"
     assert window.selector.current_learner_id() == shown.learner.id
+
+
+def test_a_referentiel_imported_from_the_menu_regroups_the_dashboard(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    window.selector.class_combo.setCurrentIndex(0)
+    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    shown = window.dashboard.model.dashboard
+    assert shown is not None
+    section, row = next((s, r) for s in shown.sections for r in s.rows if r.results)
+    criterion = row.criterion.code
+    new_cc = "CC6.2" if section.common_competency.code != "CC6.2" else "CC6.1"
+
+    exported = window.export_referentiel(tmp_path / "referentiel.json")
+    assert exported is not None
+    data = json.loads(exported.read_text("utf-8"))
+    for specialty in data["specialties"]:
+        for competency in specialty["competencies"]:
+            for item in competency["criteria"]:
+                if item["id"] == criterion:
+                    item["cc"] = new_cc
+    exported.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    dialog = window.import_referentiel(exported)
+    assert dialog is not None and dialog.isVisible()
+    with qtbot.waitSignal(dialog.applied):
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+
+    shown = window.dashboard.model.dashboard
+    assert shown is not None
+    moved_to = {
+        s.common_competency.code
+        for s in shown.sections
+        for r in s.rows
+        if r.criterion.code == criterion
+    }
+    assert moved_to == {new_cc}
+
+    editor = window.open_referentiel_editor()
+    assert editor is not None and editor.isVisible()
+    assert window.open_referentiel_editor() is editor  # one editor, raised again
