@@ -52,6 +52,8 @@ class Criterion:
     """How sure the CC mapping is (e.g. high, medium, low); None when not given."""
     position: int
     """0-based rank within its competency."""
+    extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False, hash=False)
+    """The criterion's other JSON fields (edit_note, mapping_note…), kept for the export."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,10 @@ class Referentiel:
     specialties: tuple[Specialty, ...]
     extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False, hash=False)
     """The other top-level JSON fields (sources, notes, levels…), kept for the export."""
+    group_extra: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=_no_extra, compare=False, hash=False
+    )
+    """Per group code, the group's other JSON fields (status…), kept for the export."""
     _criteria: tuple[Criterion, ...] = field(init=False, repr=False, compare=False, hash=False)
     _cc_index: dict[str, CommonCompetency] = field(
         init=False, repr=False, compare=False, hash=False
@@ -215,7 +221,7 @@ def parse_referentiel(data: Mapping[str, Any]) -> Referentiel:
     version = check.text(data, "version", top)
 
     _check_levels(data, check)
-    group_labels = _parse_groups(data, check)
+    group_labels, group_extra = _parse_groups(data, check)
     ccs = _parse_common_competencies(data, check, group_labels)
     specialties = _parse_specialties(data, check, {cc.code for cc in ccs})
 
@@ -228,6 +234,7 @@ def parse_referentiel(data: Mapping[str, Any]) -> Referentiel:
         common_competencies=tuple(ccs),
         specialties=tuple(specialties),
         extra=_extra(data, TOP_LEVEL_KEYS),
+        group_extra=MappingProxyType(group_extra),
     )
 
 
@@ -235,6 +242,8 @@ TOP_LEVEL_KEYS = frozenset(
     {"id", "title", "version", "common_competency_groups", "common_competencies", "specialties"}
 )
 SPECIALTY_KEYS = frozenset({"code", "title", "competencies"})
+GROUP_KEYS = frozenset({"code", "label"})
+CRITERION_KEYS = frozenset({"id", "text", "cc", "confidence"})
 
 
 def _extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
@@ -263,11 +272,15 @@ def _check_levels(data: Mapping[str, Any], check: _Checker) -> None:
         )
 
 
-def _parse_groups(data: Mapping[str, Any], check: _Checker) -> dict[str, str] | None:
+def _parse_groups(
+    data: Mapping[str, Any], check: _Checker
+) -> tuple[dict[str, str] | None, dict[str, Mapping[str, Any]]]:
+    """Each group's label by code (None without a groups list) and its other fields."""
     groups = check.objects(data, "common_competency_groups", "Groupes", optional=True)
     if groups is None:
-        return None
+        return None, {}
     labels: dict[str, str] = {}
+    extras: dict[str, Mapping[str, Any]] = {}
     for index, group in enumerate(groups, start=1):
         where = f"Groupe n° {index}"
         code = check.code(group, "code", where)
@@ -280,7 +293,9 @@ def _parse_groups(data: Mapping[str, Any], check: _Checker) -> dict[str, str] | 
             check.report(where, "code en double.")
             continue
         labels[code] = label
-    return labels
+        if extra := _extra(group, GROUP_KEYS):
+            extras[code] = extra
+    return labels, extras
 
 
 def _parse_common_competencies(
@@ -418,6 +433,7 @@ def _parse_criteria(
                 specialty_code=specialty_code,
                 confidence=confidence,
                 position=len(criteria),
+                extra=_extra(item, CRITERION_KEYS),
             )
         )
     return criteria

@@ -8,8 +8,9 @@ stays. The file is the whole référentiel: an item it no longer lists is remove
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from livret.domain.referentiel import (
     CommonCompetency,
@@ -107,6 +108,10 @@ def compare_referentiels(old: Referentiel, new: Referentiel) -> ReferentielChang
         out.header.append(f"Titre : « {old.title} » → « {new.title} »")
     if old.version != new.version:
         out.header.append(f"Version : {old.version} → {new.version}")
+    if dict(old.extra) != dict(new.extra):
+        out.header.append("Informations du référentiel (sources, notes…) modifiées")
+    if _plain(old.group_extra) != _plain(new.group_extra):
+        out.header.append("Informations des groupes de compétences communes modifiées")
 
     old_ccs = {cc.code: cc for cc in old.common_competencies}
     new_ccs = {cc.code: cc for cc in new.common_competencies}
@@ -189,7 +194,13 @@ def _compare_criterion(before: Criterion, after: Criterion, out: _Collector) -> 
         out.changed_criteria.append(
             f"Critère {after.id} : confiance {before.confidence or '—'} → {after.confidence or '—'}"
         )
+    if dict(before.extra) != dict(after.extra):
+        out.changed_criteria.append(f"Critère {after.id} : notes modifiées")
     out.order_changed |= before.position != after.position
+
+
+def _plain(groups: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {code: dict(extra) for code, extra in groups.items() if extra}
 
 
 def _competencies(ref: Referentiel) -> dict[tuple[str, str], Competency]:

@@ -2,8 +2,9 @@
 
 to_json(parse_referentiel(data)) gives back the same référentiel: the fields the
 app models (codes, titles, mapping, order) and the ones it only keeps (sources,
-notes, levels, a specialty's reference and status). Per-group and per-criterion
-fields other than those modelled are not kept.
+notes, levels, a specialty's reference and status, a group's status, a
+criterion's notes). Only fields of common competencies and competencies other
+than those modelled are not kept (the bundled file has none).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def referentiel_to_json(ref: Referentiel) -> dict[str, Any]:
             groups.setdefault(cc.group_code, cc.group_label)
     if groups:
         data["common_competency_groups"] = [
-            {"code": code, "label": label} for code, label in groups.items()
+            {"code": code, "label": label, **ref.group_extra.get(code, {})}
+            for code, label in groups.items()
         ]
     data["common_competencies"] = [
         {"code": cc.code, "group": cc.group_code, "title": cc.title}
@@ -49,6 +51,7 @@ def referentiel_to_json(ref: Referentiel) -> dict[str, Any]:
                                 if criterion.confidence is not None
                                 else {}
                             ),
+                            **criterion.extra,
                         }
                         for criterion in competency.criteria
                     ],

@@ -84,7 +84,8 @@ class ReferentielPreview:
         if self.problems:
             count = len(self.problems)
             lines.append(
-                f"Refusé : {count} problème{'s' if count > 1 else ''}, rien n'a été enregistré."
+                f"Refusé : {count} problème{'s' if count > 1 else ''} à régler, "
+                "rien ne peut être enregistré."
             )
             return "\n".join(lines)
         if not self.has_changes:
@@ -114,7 +115,8 @@ class ReferentielRefused(ValidationError):
     """The new version cannot be applied; `preview` lists why. Nothing was written."""
 
     def __init__(self, preview: ReferentielPreview) -> None:
-        super().__init__("\n".join([preview.summary(), *(f"- {p}" for p in preview.problems)]))
+        lines = [preview.summary(), *(f"- {p}" for p in preview.problems)]
+        super().__init__("\n".join([*lines, "Rien n'a été enregistré."]))
         self.preview = preview
 
 

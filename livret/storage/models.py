@@ -67,6 +67,7 @@ class Referentiel(Base):
     title: Mapped[str] = mapped_column(String(300))
     version: Mapped[str] = mapped_column(String(40))
     extra: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON: sources, notes…
+    group_extra: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON: code → fields
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
@@ -122,6 +123,7 @@ class Criterion(Base):
     text: Mapped[str] = mapped_column(Text)
     confidence: Mapped[str | None] = mapped_column(String(10))
     position: Mapped[int]
+    extra: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON: edit_note…
 
 
 class SchoolClass(Base):

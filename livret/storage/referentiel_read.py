@@ -38,12 +38,13 @@ def read_referentiel(executor: _Executor) -> StoredReferentiel:
             ref_model.title,
             ref_model.version,
             ref_model.extra,
+            ref_model.group_extra,
             ref_model.updated_at,
         ).order_by(ref_model.id)
     ).first()
     if row is None:
         raise NotFound("La base ne contient aucun référentiel.")
-    ref_id, code, title, version, extra, updated_at = row
+    ref_id, code, title, version, extra, group_extra, updated_at = row
 
     cc_model = models.CommonCompetency
     ccs = [
@@ -82,6 +83,7 @@ def read_referentiel(executor: _Executor) -> StoredReferentiel:
                         specialty_code,
                         c.confidence,
                         index,
+                        extra=_extra(c.extra),
                     )
                     for index, c in enumerate(criteria.get(comp_id, ()))
                 ),
@@ -112,6 +114,13 @@ def read_referentiel(executor: _Executor) -> StoredReferentiel:
             common_competencies=tuple(ccs),
             specialties=specialties,
             extra=_extra(extra),
+            group_extra=MappingProxyType(
+                {
+                    code: MappingProxyType(fields)
+                    for code, fields in _extra(group_extra).items()
+                    if isinstance(fields, dict)
+                }
+            ),
         ),
         updated_at=updated_at,
     )
@@ -123,24 +132,26 @@ class _CriterionRow:
     text: str
     cc_code: str
     confidence: str | None
+    extra: str
 
 
 def _criteria_by_competency(executor: _Executor, ref_id: int) -> dict[int, list[_CriterionRow]]:
     criterion, cc_model = models.Criterion, models.CommonCompetency
     by_competency: dict[int, list[_CriterionRow]] = defaultdict(list)
-    for competency_id, code, text, cc_code, confidence in executor.execute(
+    for competency_id, code, text, cc_code, confidence, extra in executor.execute(
         select(
             criterion.competency_id,
             criterion.code,
             criterion.text,
             cc_model.code,
             criterion.confidence,
+            criterion.extra,
         )
         .join(cc_model, cc_model.id == criterion.common_competency_id)
         .where(cc_model.referentiel_id == ref_id)
         .order_by(criterion.competency_id, criterion.position, criterion.id)
     ):
-        by_competency[competency_id].append(_CriterionRow(code, text, cc_code, confidence))
+        by_competency[competency_id].append(_CriterionRow(code, text, cc_code, confidence, extra))
     return by_competency
 
 

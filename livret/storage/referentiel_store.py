@@ -26,6 +26,7 @@ def insert_referentiel(session: Session, ref: domain.Referentiel) -> int:
             title=ref.title,
             version=ref.version,
             extra=_json(ref.extra),
+            group_extra=group_extra_json(ref),
             updated_at=dt.datetime.now(),
         )
         .returning(models.Referentiel.id)
@@ -71,6 +72,7 @@ def insert_referentiel(session: Session, ref: domain.Referentiel) -> int:
                     "text": criterion.text,
                     "confidence": criterion.confidence,
                     "position": criterion.position,
+                    "extra": _json(criterion.extra),
                 }
                 for criterion in competency.criteria
             )
@@ -84,6 +86,13 @@ def _insert_id(session: Session, model: type[models.Base], **values: object) -> 
     new_id = session.scalar(insert(table).values(**values).returning(table.c.id))
     assert new_id is not None
     return int(new_id)
+
+
+def group_extra_json(ref: domain.Referentiel) -> str:
+    """The groups' kept fields as stored: JSON object, group code → fields."""
+    return json.dumps(
+        {code: dict(extra) for code, extra in ref.group_extra.items()}, ensure_ascii=False
+    )
 
 
 def _json(extra: Mapping[str, Any]) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from livret.domain import referentiel as domain
 from livret.storage import models
+from livret.storage.referentiel_store import group_extra_json
 
 _Executor = Session | Connection
 
@@ -142,6 +143,7 @@ def sync_referentiel(session: Session, ref_db_id: int, new: domain.Referentiel) 
             title=new.title,
             version=new.version,
             extra=json.dumps(dict(new.extra), ensure_ascii=False),
+            group_extra=group_extra_json(new),
             updated_at=dt.datetime.now(),
         )
     )
@@ -238,6 +240,7 @@ def sync_referentiel(session: Session, ref_db_id: int, new: domain.Referentiel) 
                     "text": item.text,
                     "confidence": item.confidence,
                     "position": item.position,
+                    "extra": json.dumps(dict(item.extra), ensure_ascii=False),
                 },
             )
             for item in new.criteria()

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from livret import cli_referentiel
 from livret.domain.errors import ConflictError, PermissionDenied
-from livret.domain.referentiel import Referentiel, parse_referentiel
+from livret.domain.referentiel import Referentiel, bundled_referentiel_path, parse_referentiel
 from livret.domain.referentiel_json import referentiel_to_json
 from livret.domain.roles import Role
 from livret.services.dashboard import DashboardService
@@ -142,7 +142,7 @@ def test_removing_evaluated_items_is_refused_and_writes_nothing(
     )
     with pytest.raises(ReferentielRefused) as refused:
         referentiels.apply(new)
-    assert "rien n'a été enregistré" in refused.value.message
+    assert refused.value.message.endswith("Rien n'a été enregistré.")
     assert referentiels.current() == before
     assert audit_details(demo_database) == []
 
@@ -242,7 +242,7 @@ def test_another_referentiel_is_refused_once_the_base_is_used(demo_database: Dat
     )
     assert "résultat(s)" in preview.problems[0]
     assert "créez une autre base" in preview.problems[0]
-    assert "Refusé : 1 problème, rien n'a été enregistré." in preview.summary()
+    assert "Refusé : 1 problème à régler, rien ne peut être enregistré." in preview.summary()
 
 
 def test_a_new_base_can_take_another_referentiel(database: Database) -> None:
@@ -311,7 +311,9 @@ def test_learners_cannot_change_the_referentiel(database: Database) -> None:
 
 def test_exports_round_trip_and_case_ids_are_stable(database: Database) -> None:
     referentiels = service(database)
-    assert parse_referentiel(json.loads(referentiels.export_json())) == referentiels.current()
+    # A new base gives back the bundled file exactly, notes and sources included.
+    bundled = json.loads(bundled_referentiel_path("pmia").read_text("utf-8"))
+    assert json.loads(referentiels.export_json()) == bundled
     first = json.loads(referentiels.export_case())
     assert json.loads(referentiels.export_case()) == first  # nothing changed: same bytes
 

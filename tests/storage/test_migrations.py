@@ -98,6 +98,10 @@ def test_upgrade_from_first_revision_keeps_every_row(db_url: str) -> None:
             assert json.loads(connection.execute(text("SELECT extra FROM specialty")).scalar_one())[
                 "reference"
             ].startswith("arrêté du 30 mars 2012")
+            group_extra = connection.execute(
+                text("SELECT group_extra FROM referentiel")
+            ).scalar_one()
+            assert json.loads(group_extra)["CC1"] == {"status": "proposed"}
         # The bilan that was final before the upgrade is protected after it.
         with pytest.raises(DBAPIError) as refused, database.engine.begin() as connection:
             connection.execute(text("UPDATE bilan SET constats = 'x'"))
