@@ -23,13 +23,19 @@ def show_info(parent: QWidget, title: str, message: str) -> None:
     QMessageBox.information(parent, title, message)
 
 
-def ask_unsaved(parent: QWidget) -> UnsavedChoice:
-    """Closing with unsaved changes: save them, drop them, or stay."""
+def ask_unsaved(
+    parent: QWidget, text: str | None = None, *, save_label: str | None = None
+) -> UnsavedChoice:
+    """Closing with unsaved changes: save them, drop them, or stay.
+
+    `text` says what has unsaved changes (default: the bilan); `save_label` names the save
+    button (default « Enregistrer »; « Enregistrer… » when saving opens another dialog).
+    """
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(parent.tr("Modifications non enregistrées"))
-    box.setText(parent.tr("Le bilan a des modifications non enregistrées."))
-    save = box.addButton(parent.tr("Enregistrer"), QMessageBox.ButtonRole.AcceptRole)
+    box.setText(text or parent.tr("Le bilan a des modifications non enregistrées."))
+    save = box.addButton(save_label or parent.tr("Enregistrer"), QMessageBox.ButtonRole.AcceptRole)
     discard = box.addButton(parent.tr("Ne pas enregistrer"), QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(parent.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
     box.exec()

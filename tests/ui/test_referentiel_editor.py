@@ -17,9 +17,9 @@ from livret.services.container import Services, build_services
 from livret.services.database import Database
 from livret.services.referentiel import ReferentielService
 from livret.ui import messages
-from livret.ui import referentiel_editor as editor_module
-from livret.ui import referentiel_exchange as exchange_module
 from livret.ui.messages import UnsavedChoice
+from livret.ui.referentiel import editor as editor_module
+from livret.ui.referentiel import exchange as exchange_module
 from livret.ui.referentiel_editor import Kind, ReferentielEditor, open_referentiel_editor
 from livret.ui.referentiel_exchange import (
     ReferentielPreviewDialog,
@@ -35,7 +35,7 @@ USED_CRITERION = "PLP-CP03-04"
 @pytest.fixture(autouse=True)
 def _discard_on_close(monkeypatch: pytest.MonkeyPatch) -> None:
     """Closing an editor with edits at teardown must not wait on a real message box."""
-    monkeypatch.setattr(editor_module, "ask_unsaved", lambda _parent: UnsavedChoice.DISCARD)
+    monkeypatch.setattr(editor_module, "ask_unsaved", lambda *_args, **_kw: UnsavedChoice.DISCARD)
 
 
 @pytest.fixture
@@ -314,7 +314,7 @@ def test_closing_with_unsaved_edits_asks_first(
     answers = [UnsavedChoice.CANCEL, UnsavedChoice.DISCARD]
     asked: list[UnsavedChoice] = []
 
-    def answer(_parent: QWidget) -> UnsavedChoice:
+    def answer(_parent: QWidget, *_args: object, **_kw: object) -> UnsavedChoice:
         asked.append(answers[len(asked)])
         return asked[-1]
 
@@ -330,7 +330,7 @@ def test_closing_with_unsaved_edits_asks_first(
 def test_save_from_the_closing_question_closes_once_applied(
     qtbot: QtBot, editor: ReferentielEditor, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(editor_module, "ask_unsaved", lambda _parent: UnsavedChoice.SAVE)
+    monkeypatch.setattr(editor_module, "ask_unsaved", lambda *_args, **_kw: UnsavedChoice.SAVE)
     type_text(editor.version_edit, "-b")
     editor.close()
     assert editor.isVisible()
@@ -473,3 +473,17 @@ def test_export_json_and_case(
     monkeypatch.setattr(exchange_module, "choose_export_file", lambda _p, _s: (chosen, "case"))
     assert export_referentiel(parent, services) == chosen.with_suffix(".json")
     assert "CFDocument" in json.loads(chosen.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def test_enter_in_a_field_neither_imports_nor_saves(
+    qtbot: QtBot, editor: ReferentielEditor, monkeypatch: pytest.MonkeyPatch, errors: list[str]
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(exchange_module, "choose_referentiel_file", lambda _p: asked.append("in"))
+    monkeypatch.setattr(exchange_module, "choose_export_file", lambda _p, _s: asked.append("out"))
+    with qtbot.waitActive(editor):
+        editor.activateWindow()
+    editor.version_edit.setFocus()
+    qtbot.keyClick(editor.version_edit, Qt.Key.Key_Return)
+    assert asked == [] and errors == []
+    assert editor.isVisible() and editor.preview_dialog is None

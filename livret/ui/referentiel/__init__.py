@@ -1,0 +1,1 @@
+"""The référentiel editor and exchange: draft, tree, forms, dialog, preview and files."""
