@@ -14,6 +14,8 @@ from xml.sax.saxutils import escape
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# The sibling script (run as a script, this folder is first on sys.path).
+import screenshots_referentiel
 from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -348,6 +350,14 @@ def main() -> int:
         evaluation.reject()
 
         import_screenshots(window, services, Path(folder), args.out)
+
+        listing = window.open_evaluation_list()
+        if listing is not None:
+            listing.resize(1000, 560)
+            save(listing, args.out / "evaluations-classe.png")
+            listing.reject()
+
+        screenshots_referentiel.capture(args.out, services)
         window.close()
         database.dispose()
     return 0
