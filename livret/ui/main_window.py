@@ -22,6 +22,7 @@ from livret.ui.dashboard.view import DashboardView
 from livret.ui.evaluation_dialog import EvaluationDialog
 from livret.ui.evaluation_list import EvaluationListDialog
 from livret.ui.imports import ImportDialog, open_results_import, open_siecle_import
+from livret.ui.imports.worker import ImportJob
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
 from livret.ui.pdf_export import export_bilan, export_class
@@ -437,7 +438,10 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Override QWidget::closeEvent: remember the layout."""
+        """Override QWidget::closeEvent: remember the layout, let a running import end."""
+        # An import being written is all or nothing: wait for its transaction rather
+        # than destroy its thread (a check being read is cancelled by its dialog).
+        ImportJob.wait_all()
         self._settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
         self._settings.setValue(SETTINGS_STATE, self.saveState())
         self._settings.sync()

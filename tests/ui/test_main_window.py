@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -12,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.services.evaluations import EvaluationDraft, GridResult
+from livret.ui.imports.worker import ImportJob
 from livret.ui.main_window import MainWindow
 from tests.ui.test_evaluation_list import BoxAnswer
 
@@ -255,3 +258,22 @@ def test_a_referentiel_imported_from_the_menu_regroups_the_dashboard(
     editor = window.open_referentiel_editor()
     assert editor is not None and editor.isVisible()
     assert window.open_referentiel_editor() is editor  # one editor, raised again
+
+
+def test_closing_the_window_lets_a_running_import_finish(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    started, written = threading.Event(), threading.Event()
+
+    def task(_progress: object) -> None:
+        started.set()
+        time.sleep(0.2)  # a transaction being written
+        written.set()
+
+    job = ImportJob(task)
+    job.start_job()
+    assert started.wait(5)
+    window.close()
+    assert written.is_set()  # close() returned only once the import had ended
+    assert not job.isRunning()
