@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.class_overview.learner_activated.connect(self._on_overview_learner)
         self.dashboard.positioning_saved.connect(self._on_positioning_saved)
         self.dashboard.draft_positioning_saved.connect(self._on_draft_positioning_saved)
+        self.dashboard.evaluation_edit_requested.connect(self.open_evaluation_editor)
         self.setCentralWidget(self.tabs)
         self._build_menus()
 
@@ -257,6 +258,22 @@ class MainWindow(QMainWindow):
             return None
         dialog.evaluations_changed.connect(self._on_evaluation_created)
         self.evaluation_list = dialog
+        dialog.open()
+        return dialog
+
+    def open_evaluation_editor(self, evaluation_id: int) -> EvaluationDialog | None:
+        """Modifier l'évaluation, asked from the dashboard's detail window."""
+        class_id = self.selector.current_class_id()
+        try:
+            learners = self._services.catalog.list_learners(class_id) if class_id else ()
+            dialog = EvaluationDialog.for_edit(
+                self._services.evaluations, evaluation_id, learners, self
+            )
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        dialog.accepted.connect(self._on_evaluation_created)
+        self.evaluation_dialog = dialog
         dialog.open()
         return dialog
 

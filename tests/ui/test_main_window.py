@@ -277,3 +277,59 @@ def test_closing_the_window_lets_a_running_import_finish(
     window.close()
     assert written.is_set()  # close() returned only once the import had ended
     assert not job.isRunning()
+
+
+def test_an_evaluation_is_changed_from_the_detail_window(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    window.selector.class_combo.setCurrentIndex(0)
+    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    learner_id = window.selector.current_learner_id()
+    class_id = window.selector.current_class_id()
+    assert learner_id is not None and class_id is not None
+    services = window._services
+    criterion = services.evaluations.criteria_tree()[0].competencies[0].criteria[0]
+    day = dt.date.today()
+    evaluation_id = services.evaluations.create(
+        EvaluationDraft(
+            nature="F",
+            eval_date=day,
+            title="Oral à corriger",
+            class_id=class_id,
+            results=(GridResult(learner_id, criterion.id, "2"),),
+        )
+    )
+    window.dashboard.show_learner(learner_id)
+    shown = window.dashboard.model.dashboard
+    assert shown is not None
+    index = next(i for i, e in enumerate(shown.evaluations) if e.id == evaluation_id)
+    detail = window.dashboard.open_detail(index)
+    covered = services.evaluations.load(evaluation_id).covered
+    answer = BoxAnswer("Modifier quand même") if covered else None
+
+    qtbot.mouseClick(detail.edit_button, Qt.MouseButton.LeftButton)
+    dialog = window.evaluation_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle().startswith("Modifier l'évaluation")
+    assert dialog.title_edit.text() == "Oral à corriger"
+    row = next(r for r, name in enumerate(dialog.chosen_learners()) if name.id == learner_id)
+    dialog.grid.setFocus()
+    dialog.grid.setCurrentCell(row, 0)
+    qtbot.keyClick(dialog.grid, Qt.Key.Key_4)
+    if answer is not None:
+        answer.arm()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    assert not dialog.isVisible()
+    shown = window.dashboard.model.dashboard
+    assert shown is not None
+    levels = [
+        result.level
+        for section in shown.sections
+        for r in section.rows
+        for result in r.results
+        if r.criterion.code == criterion.code
+        and shown.evaluations[result.evaluation_index].id == evaluation_id
+    ]
+    assert levels == ["4"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QTreeWidget,
@@ -21,7 +22,12 @@ from livret.ui.dashboard.model import evaluation_detail
 
 
 class EvaluationDetailWindow(QWidget):
-    """A non-modal window at the top of the screen; it stays until the user closes it."""
+    """A non-modal window at the top of the screen; it stays until the user closes it.
+
+    Signal edit_requested(int): « Modifier l'évaluation… » was clicked (evaluation id).
+    """
+
+    edit_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Tool)
@@ -38,17 +44,25 @@ class EvaluationDetailWindow(QWidget):
         self.tree.setWordWrap(True)
         self.tree.setColumnWidth(0, 600)
         self.tree.setColumnWidth(1, 170)
+        self._evaluation_id: int | None = None
+        self.edit_button = QPushButton(self.tr("&Modifier l'évaluation…"))
+        self.edit_button.clicked.connect(self._on_edit)
         close = QPushButton(self.tr("Fermer"))
         close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.tree, 1)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(buttons)
         self.resize(1040, 440)
 
     def show_evaluation(self, dashboard: LearnerDashboard, evaluation_index: int) -> None:
         """Fill with that evaluation's results for the learner, then show at the screen's top."""
         evaluation = dashboard.evaluations[evaluation_index]
+        self._evaluation_id = evaluation.id
         self.setWindowTitle(
             self.tr("%1 — %2").replace("%1", evaluation.short_code).replace("%2", evaluation.title)
         )
@@ -96,6 +110,10 @@ class EvaluationDetailWindow(QWidget):
                 assert child is not None
                 lines.append((group.text(0), child.text(0), child.text(1), child.text(2)))
         return lines
+
+    def _on_edit(self) -> None:
+        if self._evaluation_id is not None:
+            self.edit_requested.emit(self._evaluation_id)
 
     def _place_at_top(self) -> None:
         screen = self.screen() or QGuiApplication.primaryScreen()

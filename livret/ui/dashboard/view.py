@@ -60,12 +60,14 @@ class DashboardView(QWidget):
         positioning_saved(int, int, str): learner id, CC id and level just stored.
         draft_positioning_saved(int, int, int, str): bilan id, its new version, CC id, level.
         bilan_changed(int): a bilan of that learner was saved, finalized or unlocked.
+        evaluation_edit_requested(int): the detail window asks to change that evaluation.
     """
 
     learner_shown = Signal(int)
     positioning_saved = Signal(int, int, str)
     draft_positioning_saved = Signal(int, int, int, str)
     bilan_changed = Signal(int)
+    evaluation_edit_requested = Signal(int)
 
     def __init__(
         self,
@@ -266,6 +268,7 @@ class DashboardView(QWidget):
         assert dashboard is not None
         if self.detail_window is None:
             self.detail_window = EvaluationDetailWindow(self)
+            self.detail_window.edit_requested.connect(self.evaluation_edit_requested)
         self.detail_window.show_evaluation(dashboard, evaluation_index)
         return self.detail_window
 
