@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from livret.domain.errors import NotFound, ValidationError
+from livret.domain.errors import ConflictError, NotFound, ValidationError
 from livret.domain.roles import Actor
 from livret.services.evaluation_dto import (
     CoveredByFinalBilan,
@@ -84,13 +84,17 @@ def update_evaluation(
     values: dict[str, Any],
     rows: list[dict[str, Any]],
     confirm_covered: bool,
+    seen: tuple[dict[str, Any], list[dict[str, Any]]] | None = None,
 ) -> EvaluationChange:
     """Make the stored evaluation equal to the checked values and rows, set-based.
 
     Nothing is written when nothing changed; covered learners need confirm_covered.
+    `seen` (checked like the draft) is the evaluation as the user saw it: when the
+    stored one differs, it was changed elsewhere since, and ConflictError is raised.
     """
-    # The row lock makes two saves of the same evaluation (PostgreSQL) wait in turn;
-    # SQLite writers are serialized anyway.
+    # The row lock makes two saves of the same evaluation (PostgreSQL) wait in turn,
+    # and `seen` makes the second one fail instead of undoing the first; SQLite
+    # writers are serialized anyway.
     evaluation = session.get(models.Evaluation, evaluation_id, with_for_update=True)
     if evaluation is None:
         raise NotFound(gone_message(evaluation_id))
@@ -104,6 +108,20 @@ def update_evaluation(
             ).where(result.evaluation_id == evaluation_id)
         )
     }
+    if seen is not None:
+        seen_values, seen_rows = seen
+        seen_results = {
+            (row["learner_id"], row["criterion_id"]): (row["level"], row["comment"])
+            for row in seen_rows
+        }
+        if _field_changes(evaluation, seen_values) or seen_results != {
+            key: stored[1:] for key, stored in old.items()
+        }:
+            raise ConflictError(
+                "Cette évaluation a été modifiée sur un autre poste depuis que vous l'avez "
+                "ouverte : rien n'a été enregistré. Fermez-la puis rouvrez-la pour voir ces "
+                "changements."
+            )
     new = {(row["learner_id"], row["criterion_id"]): row for row in rows}
     removed = sorted(old.keys() - new.keys())
     added = sorted(new.keys() - old.keys())

@@ -134,7 +134,12 @@ class EvaluationService:
         return self._write(lambda session: create_evaluation(session, self._actor, values, rows))
 
     def update(
-        self, evaluation_id: int, draft: EvaluationDraft, *, confirm_covered: bool = False
+        self,
+        evaluation_id: int,
+        draft: EvaluationDraft,
+        *,
+        confirm_covered: bool = False,
+        expected: EvaluationDraft | None = None,
     ) -> EvaluationChange:
         """Replace the evaluation's fields and results by the draft's, in one transaction.
 
@@ -142,12 +147,17 @@ class EvaluationService:
         nothing changed. A change touching a learner whose final bilan covers the
         evaluation (before or after the change of date) raises CoveredByFinalBilan
         unless confirm_covered, and is then audited as changed after a final bilan.
+        With `expected` (the draft load() gave when the dialog opened), a stored
+        evaluation that differs from it, changed on another computer since, raises
+        ConflictError and nothing is written: a colleague's results are never
+        overwritten unseen.
         """
         self._require_may_write()
         values, rows = checked_draft(draft)
+        seen = checked_draft(expected) if expected is not None else None
         return self._write(
             lambda session: update_evaluation(
-                session, self._actor, evaluation_id, values, rows, confirm_covered
+                session, self._actor, evaluation_id, values, rows, confirm_covered, seen
             )
         )
 

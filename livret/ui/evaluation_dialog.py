@@ -385,12 +385,13 @@ class EvaluationDialog(QDialog):
 
     def _save_changes(self, evaluation_id: int, draft: EvaluationDraft) -> EvaluationChange | None:
         """update(), asking first when a final bilan covers it; None when the user declines."""
+        seen = self._details.draft if self._details is not None else None
         try:
-            return self._evaluations.update(evaluation_id, draft)
+            return self._evaluations.update(evaluation_id, draft, expected=seen)
         except CoveredByFinalBilan as exc:
             if not confirm_change_after_final(self, exc.covered):
                 return None
-        return self._evaluations.update(evaluation_id, draft, confirm_covered=True)
+        return self._evaluations.update(evaluation_id, draft, confirm_covered=True, expected=seen)
 
 
 def _date(value: QDate) -> dt.date:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from livret.domain.errors import NotFound, PermissionDenied, ValidationError
+from livret.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from livret.domain.roles import Actor, Role
 from livret.services.bilans import CONFIRMATION_WORD, BilanService
 from livret.services.database import Database
@@ -401,6 +401,36 @@ def test_update_replaces_fields_and_results(
     details = events[-1][1]
     assert "1 résultat(s) ajouté(s), 2 modifié(s), 1 supprimé(s)" in details
     assert "titre" in details
+
+
+def test_a_colleagues_change_since_opening_is_not_overwritten(
+    service: EvaluationService, demo_database: Database
+) -> None:
+    draft = draft_for(demo_database, eval_date=dt.date.today())
+    evaluation_id = service.create(draft)
+    learners, criteria, _ = ids(demo_database)
+    mine = service.load(evaluation_id).draft  # both teachers open the evaluation
+    theirs = service.load(evaluation_id).draft
+    added = GridResult(learners[1], criteria["PLP-CP04-02"], "3")
+    service.update(
+        evaluation_id,
+        dataclasses.replace(theirs, results=(*theirs.results, added)),
+        expected=theirs,
+    )
+    after_colleague = stored(demo_database, evaluation_id)
+
+    with pytest.raises(ConflictError, match="modifiée sur un autre poste"):
+        service.update(
+            evaluation_id, dataclasses.replace(mine, title="Roulement (titre)"), expected=mine
+        )
+    assert stored(demo_database, evaluation_id) == after_colleague  # nothing lost
+    reopened = service.load(evaluation_id).draft
+    service.update(
+        evaluation_id, dataclasses.replace(reopened, title="Roulement (titre)"), expected=reopened
+    )
+    row, results = stored(demo_database, evaluation_id)
+    assert (added.learner_id, added.criterion_id) in results
+    assert "Roulement (titre)" in row
 
 
 @pytest.mark.parametrize(
