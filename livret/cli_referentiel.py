@@ -77,7 +77,7 @@ def handle_import(args: argparse.Namespace, db: str | None) -> int:
             print("Simulation (--dry-run) : rien n'a été enregistré.")
             return 0
         if preview.has_changes:
-            service.apply(new, source_name=path.name)
+            service.apply(new, source_name=path.name, previewed=preview)
             print("Référentiel mis à jour.")
     finally:
         database.dispose()

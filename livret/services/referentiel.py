@@ -159,7 +159,7 @@ class ReferentielService:
         self._require_may_edit()
         try:
             with self._database.transaction() as session:
-                stored = read_referentiel(session)
+                stored = read_referentiel(session, for_update=True)
                 if previewed is not None and previewed.base_changed_at != stored.updated_at:
                     raise ConflictError(
                         "Le référentiel a été modifié ailleurs depuis l'aperçu : rien n'a été "

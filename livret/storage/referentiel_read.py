@@ -28,20 +28,26 @@ class StoredReferentiel:
     updated_at: dt.datetime | None
 
 
-def read_referentiel(executor: _Executor) -> StoredReferentiel:
-    """The référentiel of this database (a livret holds exactly one)."""
+def read_referentiel(executor: _Executor, *, for_update: bool = False) -> StoredReferentiel:
+    """The référentiel of this database (a livret holds exactly one).
+
+    `for_update` locks its row until the transaction ends (PostgreSQL; SQLite writers
+    are serialized anyway): two updates then run one after the other, and the second
+    sees the first's `updated_at`.
+    """
     ref_model = models.Referentiel
-    row = executor.execute(
-        select(
-            ref_model.id,
-            ref_model.code,
-            ref_model.title,
-            ref_model.version,
-            ref_model.extra,
-            ref_model.group_extra,
-            ref_model.updated_at,
-        ).order_by(ref_model.id)
-    ).first()
+    query = select(
+        ref_model.id,
+        ref_model.code,
+        ref_model.title,
+        ref_model.version,
+        ref_model.extra,
+        ref_model.group_extra,
+        ref_model.updated_at,
+    ).order_by(ref_model.id)
+    if for_update:
+        query = query.with_for_update()
+    row = executor.execute(query).first()
     if row is None:
         raise NotFound("La base ne contient aucun référentiel.")
     ref_id, code, title, version, extra, group_extra, updated_at = row

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from livret.services.referentiel import (
     ReferentielService,
 )
 from livret.services.users import local_actor
+from livret.storage.referentiel_read import read_referentiel
+from livret.storage.referentiel_sync import sync_referentiel
 
 MSPC_COMPETENCY = {
     "code": "C1.1",
@@ -391,3 +394,40 @@ def test_a_preview_made_stale_by_another_change_is_not_applied(database: Databas
     assert second.current().specialties[1].competencies == ()
     first.apply(mine, previewed=first.preview(mine))
     assert second.current().version == "0.1"  # the whole version applies, seen in its preview
+
+
+def test_two_applies_at_the_same_moment_do_not_undo_each_other(database: Database) -> None:
+    """While one update holds the référentiel, a second one made from the same
+    preview waits, then refuses instead of removing what the first one added."""
+    mine, theirs = service(database), service(database, Role.DDFPT)
+    base = as_json(mine.current())
+    with_mspc = copy.deepcopy(base)
+    with_mspc["specialties"][1]["competencies"] = [MSPC_COMPETENCY]
+    renamed = copy.deepcopy(base)
+    renamed["version"] = "0.1.1"
+    their_version, my_version = parse_referentiel(with_mspc), parse_referentiel(renamed)
+    their_preview, my_preview = theirs.preview(their_version), mine.preview(my_version)
+
+    outcome: list[BaseException | None] = []
+    with database.transaction() as session:
+        stored = read_referentiel(session, for_update=True)  # their apply, in progress
+        assert stored.updated_at == my_preview.base_changed_at
+        sync_referentiel(session, stored.db_id, their_version)  # written, not yet committed
+
+        def apply_mine() -> None:
+            try:
+                mine.apply(my_version, previewed=my_preview)
+                outcome.append(None)
+            except BaseException as exc:  # handed to the test thread
+                outcome.append(exc)
+
+        worker = threading.Thread(target=apply_mine)
+        worker.start()
+        worker.join(0.5)  # let it reach the lock (or not: the outcome is the same)
+    worker.join(30)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError)
+    after = mine.current()
+    assert after.version == "0.1"
+    assert [c.code for c in after.specialties[1].competencies] == ["C1.1"]
+    assert their_preview.ok

@@ -487,3 +487,36 @@ def test_enter_in_a_field_neither_imports_nor_saves(
     qtbot.keyClick(editor.version_edit, Qt.Key.Key_Return)
     assert asked == [] and errors == []
     assert editor.isVisible() and editor.preview_dialog is None
+
+
+def test_a_preview_made_stale_elsewhere_is_shown_again_before_applying(
+    qtbot: QtBot, services: Services, tmp_path: Path, errors: list[str]
+) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    service = ReferentielService(services.database, services.actor)
+    data = json.loads(service.export_json())
+    data["version"] = "0.2"
+    path = tmp_path / "pmia-0.2.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    dialog = import_referentiel(parent, services, path)
+    assert isinstance(dialog, ReferentielPreviewDialog)
+    assert dialog.line_texts() == ["Version : 0.1 → 0.2"]
+
+    # A colleague adds a criterion to MSPC meanwhile.
+    other = json.loads(service.export_json())
+    mspc = next(s for s in other["specialties"] if s["code"] == "MSPC")
+    mspc["competencies"] = [
+        {
+            "code": "C1.4",
+            "title": "Préparer son intervention",
+            "criteria": [{"id": "MSPC-C1.4-01", "text": "Le dossier est prêt", "cc": "CC2.2"}],
+        }
+    ]
+    service.apply(parse_referentiel(other))
+
+    click(qtbot, dialog.apply_button)
+    assert len(errors) == 1 and "modifié ailleurs depuis l'aperçu" in errors[0]
+    assert dialog.isVisible()
+    assert "Compétence retirée : [MSPC] C1.4 Préparer son intervention" in dialog.line_texts()
+    assert service.current().criterion("MSPC-C1.4-01")  # the colleague's work is still there

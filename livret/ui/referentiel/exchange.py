@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livret.domain.errors import LivretError
+from livret.domain.errors import ConflictError, LivretError
 from livret.domain.referentiel import Referentiel, load_referentiel_file
 from livret.services.container import Services
 from livret.services.referentiel import ReferentielPreview, ReferentielRefused, ReferentielService
@@ -177,10 +177,21 @@ class ReferentielPreviewDialog(QDialog):
         if not self.can_apply:
             return False
         try:
-            done = self._service.apply(self._new, source_name=self._source_name)
+            done = self._service.apply(
+                self._new, source_name=self._source_name, previewed=self.preview
+            )
         except ReferentielRefused as exc:
             # Someone changed the database since the preview: show the fresh reasons.
             self._show(exc.preview)
+            return False
+        except ConflictError as exc:
+            # Changed elsewhere since this preview: say so, then show what applying
+            # would now change; a second « Appliquer » applies that, knowingly.
+            messages.show_error(self, exc.message)
+            try:
+                self._show(self._service.preview(self._new))
+            except LivretError as again:
+                messages.show_error(self, again.message)
             return False
         except LivretError as exc:
             messages.show_error(self, exc.message)
