@@ -331,8 +331,14 @@ class MainWindow(QMainWindow):
         """Référentiel → Importer: the file's changes in a preview, applied on demand."""
         dialog = import_referentiel(self, self._services, path)
         if dialog is not None:
-            dialog.applied.connect(lambda _preview: self.reload_all())
+            dialog.applied.connect(lambda _preview: self._on_referentiel_imported())
         return dialog
+
+    def _on_referentiel_imported(self) -> None:
+        editor = self.referentiel_editor
+        if editor is not None and editor.isVisible() and not editor.is_dirty():
+            editor.reload()  # an open editor without edits shows the imported version
+        self.reload_all()
 
     def export_referentiel(
         self, path: Path | None = None, fmt: Literal["json", "case"] = "json"
@@ -396,7 +402,9 @@ class MainWindow(QMainWindow):
         self.role_actions[role].setChecked(True)
         self.dashboard.set_bilan_service(self._services.bilans)
         if self.referentiel_editor is not None and self.referentiel_editor.isVisible():
-            self.referentiel_editor.close()  # it asks about unsaved edits; reopened with the role
+            # It acts with the role it was opened with: close it (it asks about unsaved
+            # edits); the next « Modifier le référentiel » opens it with the new role.
+            self.referentiel_editor.close()
         self._refresh_lists()
         self.statusBar().showMessage(
             self.tr("Profil local : %1").replace("%1", ROLE_LABELS[role]), 5000
@@ -457,7 +465,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Override QWidget::closeEvent: remember the layout, let a running import end."""
         # An import being written is all or nothing: wait for its transaction rather
-        # than destroy its thread (a check being read is cancelled by its dialog).
+        # than destroy its thread; a check still running is waited for too.
         ImportJob.wait_all()
         self._settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
         self._settings.setValue(SETTINGS_STATE, self.saveState())

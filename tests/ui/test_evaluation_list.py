@@ -244,7 +244,6 @@ def test_changing_a_covered_evaluation_asks_first(
     assert edit is not None and edit.isVisible()
     assert edit.covered_label.isVisible()
     assert covered.name in edit.covered_label.text()
-    edit.grab().save("/tmp/eval_edit.png")
 
     row = [learner.id for learner in edit.chosen_learners()].index(covered.learner_id)
     edit.grid.setFocus()

@@ -239,7 +239,10 @@ def test_a_referentiel_imported_from_the_menu_regroups_the_dashboard(
             for item in competency["criteria"]:
                 if item["id"] == criterion:
                     item["cc"] = new_cc
+    data["version"] = "0.3"
     exported.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    editor = window.open_referentiel_editor()  # open, without edits, during the import
+    assert editor is not None and editor.version_edit.text() == "0.1"
     dialog = window.import_referentiel(exported)
     assert dialog is not None and dialog.isVisible()
     with qtbot.waitSignal(dialog.applied):
@@ -255,8 +258,7 @@ def test_a_referentiel_imported_from_the_menu_regroups_the_dashboard(
     }
     assert moved_to == {new_cc}
 
-    editor = window.open_referentiel_editor()
-    assert editor is not None and editor.isVisible()
+    assert editor.version_edit.text() == "0.3"  # the open editor shows the imported version
     assert window.open_referentiel_editor() is editor  # one editor, raised again
 
 
