@@ -143,20 +143,33 @@ def read_siecle(path: Path) -> SiecleFile:
             if path.exists():
                 raise ValidationError(f"« {path} » n'est pas un fichier.")
             raise ValidationError(f"Fichier introuvable : « {path} ».")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ValidationError(
-                f"Fichier SIECLE refusé : « {path.name} » fait {_megabytes(size)}, "
-                f"au-delà de la limite de {_megabytes(MAX_FILE_BYTES)}."
-            )
+        check_size(path.stat().st_size, path.name)
         with path.open("rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise ValidationError(f"Impossible de lire « {path} » : {reason}.") from None
+    return parse_siecle_bytes(data, path.name)
+
+
+def parse_siecle_bytes(data: bytes, name: str) -> SiecleFile:
+    """Parse the bytes of an export or of the .zip holding it (recognised by its content).
+
+    `name` (the file's name) only appears in the French refusals.
+    """
+    check_size(len(data), name)
     if _is_zip(data):
-        data = _zip_member(data, path.name)
+        data = _zip_member(data, name)
     return parse_siecle(data)
+
+
+def check_size(size: int, name: str) -> None:
+    """Refuse a file of more than MAX_FILE_BYTES (before reading it, when the size is known)."""
+    if size > MAX_FILE_BYTES:
+        raise ValidationError(
+            f"Fichier SIECLE refusé : « {name} » fait {_megabytes(size)}, "
+            f"au-delà de la limite de {_megabytes(MAX_FILE_BYTES)}."
+        )
 
 
 def _is_zip(data: bytes) -> bool:

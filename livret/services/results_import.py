@@ -32,6 +32,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from livret.domain.errors import ConflictError, PermissionDenied, ValidationError
 from livret.domain.roles import Actor, Role
+from livret.exchange import results_file as results_format
 from livret.exchange.results_file import Problem, ResultRow, ResultsFile
 from livret.services.database import Database
 from livret.storage import models
@@ -141,6 +142,22 @@ class ResultsImportService:
     def __init__(self, database: Database, actor: Actor) -> None:
         self._database = database
         self._actor = actor
+
+    @staticmethod
+    def check_size(size: int, name: str) -> None:
+        """Refuse a file (named `name`) of `size` bytes when over the limit (French error).
+
+        For a reader that knows the size before reading, or watches it grow.
+        """
+        results_format.check_size(size, name)
+
+    @staticmethod
+    def read(data: bytes, name: str) -> ResultsFile:
+        """Parse a CSV or XLSX file's bytes (chosen by content, else name); French refusals.
+
+        Nothing is written and no permission is needed: it is the file, not the base.
+        """
+        return results_format.read_results(data, name)
 
     def check(self, results_file: ResultsFile) -> ResultsImportReport:
         """What apply would do, and every problem; nothing is written."""

@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from livret.domain.errors import ConflictError, PermissionDenied, ValidationError
 from livret.domain.roles import Actor, Role
+from livret.exchange import siecle as siecle_file
 from livret.exchange.siecle import SKIPPED_SUFFIX, SiecleFile, SiecleLearner, SiecleSkipped
 from livret.services.database import Database
 from livret.services.dto import display_name, sort_key
@@ -205,6 +206,22 @@ class SiecleImportService:
     def __init__(self, database: Database, actor: Actor) -> None:
         self._database = database
         self._actor = actor
+
+    @staticmethod
+    def check_size(size: int, name: str) -> None:
+        """Refuse an export (named `name`) of `size` bytes when over the limit (French error).
+
+        For a reader that knows the size before reading, or watches it grow.
+        """
+        siecle_file.check_size(size, name)
+
+    @staticmethod
+    def read(data: bytes, name: str) -> SiecleFile:
+        """Parse an export's bytes, XML or the .zip holding it; refusals in French.
+
+        Nothing is written and no permission is needed: it is the file, not the base.
+        """
+        return siecle_file.parse_siecle_bytes(data, name)
 
     def preview(self, siecle: SiecleFile, year_label: str | None = None) -> SieclePreview:
         """What importing the file would do; nothing is written."""

@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from livret.domain.errors import ValidationError
 from livret.exchange import siecle
-from livret.exchange.siecle import SiecleFile, parse_date, parse_siecle, read_siecle
+from livret.exchange.siecle import (
+    SiecleFile,
+    parse_date,
+    parse_siecle,
+    parse_siecle_bytes,
+    read_siecle,
+)
 
 DATA = Path(__file__).parent / "data"
 MAIN = DATA / "ElevesSansAdresses.xml"
@@ -389,6 +395,32 @@ def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     archive = make_zip(tmp_path / "gros.zip", {"ElevesSansAdresses.xml": MAIN.read_bytes()})
     with pytest.raises(ValidationError, match="une fois décompressé"):
         read_siecle(archive)
+
+
+def test_bytes_entry_point_reads_xml_and_zip_like_the_file(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "export.zip", {"ElevesSansAdresses.xml": MAIN.read_bytes()})
+    expected = read_siecle(MAIN)
+    assert read_siecle(archive) == expected
+    assert parse_siecle_bytes(MAIN.read_bytes(), MAIN.name) == expected
+    assert parse_siecle_bytes(archive.read_bytes(), archive.name) == expected
+    # The same French refusals, naming the file given.
+    broken = archive.read_bytes()[:100]
+    with pytest.raises(ValidationError, match=r"Archive « envoi\.zip » illisible"):
+        parse_siecle_bytes(broken, "envoi.zip")
+    empty = make_zip(tmp_path / "vide.zip", {"LISEZMOI.txt": b"rien"})
+    with pytest.raises(
+        ValidationError, match=r"« vide\.zip » : elle ne contient aucun fichier XML"
+    ):
+        parse_siecle_bytes(empty.read_bytes(), "vide.zip")
+
+
+def test_bytes_entry_point_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(siecle, "MAX_FILE_BYTES", 5000)
+    with pytest.raises(ValidationError, match=r"Fichier SIECLE refusé : « gros\.xml » fait "):
+        parse_siecle_bytes(MAIN.read_bytes(), "gros.xml")
+    with pytest.raises(ValidationError, match=r"« gros\.xml » fait .* au-delà de la limite"):
+        siecle.check_size(5001, "gros.xml")
+    siecle.check_size(5000, "gros.xml")
 
 
 def test_broken_zip_and_missing_files(tmp_path: Path) -> None:

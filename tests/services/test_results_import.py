@@ -108,6 +108,16 @@ def demo(demo_database: Database) -> Demo:
     return demo_codes(demo_database)
 
 
+def test_read_and_size_check_delegate_to_the_parser() -> None:
+    data = csv_data([[DAY, "F", "Lu", "070123456AB", "C1", "3", ""]])
+    assert ResultsImportService.read(data, "lu.csv") == read_results(data, "lu.csv")
+    with pytest.raises(ValidationError, match=r"« vide\.csv » est vide"):
+        ResultsImportService.read(b"  ", "vide.csv")
+    with pytest.raises(ValidationError, match=r"« gros\.csv » est trop gros"):
+        ResultsImportService.check_size(20 * 1024 * 1024 + 1, "gros.csv")
+    ResultsImportService.check_size(20 * 1024 * 1024, "gros.csv")
+
+
 def test_csv_in_three_encodings_and_both_separators(demo_database: Database, demo: Demo) -> None:
     before = counts(demo_database)
     variants = [

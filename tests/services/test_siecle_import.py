@@ -95,6 +95,21 @@ def service(database: Database) -> SiecleImportService:
     return SiecleImportService(database, local_actor(database))
 
 
+# -- reading the file (what the dialog calls) ------------------------------------------
+
+
+def test_read_delegates_to_the_parser(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("ElevesSansAdresses.xml", MAIN.read_bytes())
+    expected = read_siecle(MAIN)
+    assert SiecleImportService.read(MAIN.read_bytes(), MAIN.name) == expected
+    assert SiecleImportService.read(archive.read_bytes(), archive.name) == expected
+    with pytest.raises(ValidationError, match=r"« énorme\.xml » fait .* au-delà de la limite"):
+        SiecleImportService.check_size(50 * 1024 * 1024 + 1, "énorme.xml")
+    SiecleImportService.check_size(50 * 1024 * 1024, "énorme.xml")
+
+
 # -- a first import --------------------------------------------------------------------
 
 

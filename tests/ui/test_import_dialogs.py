@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -379,8 +380,53 @@ def test_closing_during_the_check_stops_it(
     )
     assert dialog is not None
     qtbot.waitUntil(blocked.started.is_set, timeout=TIMEOUT)
-    blocked.release.set()
+    job = dialog._job
+    assert job is not None and job.isRunning() and not job.cancel_requested
+    outcomes: list[str] = []
+    job.succeeded.connect(lambda _result: outcomes.append("succeeded"))
+    job.failed.connect(lambda message: outcomes.append(f"failed: {message}"))
+    job.cancelled.connect(lambda: outcomes.append("cancelled"))
+    released_after_cancel: list[bool] = []
+
+    def release_once_cancelled() -> None:
+        # The check stays blocked until closing has asked the job to stop.
+        for _ in range(TIMEOUT // 10):
+            if job.cancel_requested:
+                break
+            time.sleep(0.01)
+        released_after_cancel.append(job.cancel_requested)
+        blocked.release.set()
+
+    releaser = threading.Thread(target=release_once_cancelled, daemon=True)
+    releaser.start()
     with qtbot.waitSignal(dialog.destroyed, timeout=TIMEOUT):
-        dialog.close()  # waits for the thread, then the dialog is deleted (WA_DeleteOnClose)
+        dialog.close()  # cancels, waits for the thread, then deletes (WA_DeleteOnClose)
+    releaser.join(TIMEOUT / 1000)
     qtbot.waitUntil(lambda: ImportJob.active() == 0, timeout=TIMEOUT)
+    assert released_after_cancel == [True]  # closed while the check was still blocked
+    assert job.isFinished()
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=TIMEOUT)
+    assert outcomes == ["cancelled"]  # never "succeeded": the check's result was dropped
     assert stored(demo_database, "Fermé") == {}
+
+
+def test_an_unexpected_error_is_told_in_french(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    def task(_progress: worker.Progress) -> None:
+        raise RuntimeError("boom SELECT * FROM learner")
+
+    job = ImportJob(task)
+    with qtbot.waitSignal(job.failed, timeout=TIMEOUT) as failed:
+        job.start_job()
+    job.wait()
+    qtbot.waitUntil(lambda: ImportJob.active() == 0, timeout=TIMEOUT)
+    (message,) = failed.args
+    assert message == (
+        "Erreur inattendue pendant l'import : rien n'a été enregistré. "
+        "(Détail technique : RuntimeError)"
+    )
+    assert "SELECT" not in message and "boom" not in message
+    logged = [record for record in caplog.records if record.name == worker.__name__]
+    assert logged and logged[0].exc_info is not None  # the whole exception is in the log
+    assert "boom SELECT" in caplog.text

@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtCore import QStringListModel
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QWidget
 
-from livret.exchange.results_file import ResultsFile, check_size, read_results
 from livret.services.results_import import (
+    ResultsFile,
     ResultsImportRefused,
     ResultsImportReport,
     ResultsImportService,
@@ -68,10 +68,13 @@ class ResultsImportDialog(ImportDialog):
 
         def task(progress: Progress) -> tuple[ResultsFile, ResultsImportReport]:
             data = read_file(
-                path, progress, stage=reading, check_size=lambda size: check_size(size, path.name)
+                path,
+                progress,
+                stage=reading,
+                check_size=lambda size: service.check_size(size, path.name),
             )
             progress.stage(parsing)
-            results_file = read_results(data, path.name)
+            results_file = service.read(data, path.name)
             progress.stage(checking)
             return results_file, service.check(results_file)
 

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QWidget
 
-from livret.domain.errors import ValidationError
-from livret.exchange.siecle import (
-    MAX_FILE_BYTES,
+from livret.services.siecle_import import (
     SiecleFile,
+    SiecleImportService,
+    SiecleLine,
+    SieclePreview,
     SiecleSkipped,
-    parse_siecle,
-    read_siecle,
 )
-from livret.services.siecle_import import SiecleImportService, SiecleLine, SieclePreview
 from livret.ui.imports.base import ImportDialog, Step, Task
 from livret.ui.imports.worker import Progress, read_file
 
 COLUMNS = ("Apprenant", "INE", "Classe", "Détail")
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def year_choices(known: Sequence[str], today: dt.date | None = None) -> list[str]:
@@ -123,10 +120,14 @@ class SiecleImportDialog(ImportDialog):
         checking = self.tr("Vérification dans la base (apprenants, classes)…")
 
         def task(progress: Progress) -> tuple[SiecleFile, SieclePreview | None]:
-            data = read_file(path, progress, stage=reading, check_size=_check_size(path))
+            data = read_file(
+                path,
+                progress,
+                stage=reading,
+                check_size=lambda size: service.check_size(size, path.name),
+            )
             progress.stage(parsing)
-            # A .zip is opened by read_siecle (archive checks); it is small, reading is cheap.
-            siecle = read_siecle(path) if data[:4] in _ZIP_MAGIC else parse_siecle(data)
+            siecle = service.read(data, path.name)  # the XML, or the .zip holding it
             if year is None and siecle.school_year_label is None:
                 return siecle, None
             progress.stage(checking)
@@ -283,14 +284,3 @@ class SiecleImportDialog(ImportDialog):
 def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
     children = (item.child(row) for row in range(item.childCount()))
     return [child for child in children if child is not None]
-
-
-def _check_size(path: Path) -> Callable[[int], None]:
-    def check(size: int) -> None:
-        if size > MAX_FILE_BYTES:
-            raise ValidationError(
-                f"Fichier SIECLE refusé : « {path.name} » fait {size // (1024 * 1024)} Mo, "
-                f"au-delà de la limite de {MAX_FILE_BYTES // (1024 * 1024)} Mo."
-            )
-
-    return check

@@ -94,9 +94,7 @@ class ImportJob(QThread):
             self.failed.emit(exc.message)
         except Exception as exc:  # a crash in a thread would only be lost: say it
             _log.exception("import task failed")
-            self.failed.emit(
-                f"Erreur inattendue pendant l'import : {exc.__class__.__name__} ({exc})."
-            )
+            self.failed.emit(unexpected_error_message(exc))
         else:
             if self._cancel.is_set():
                 self.cancelled.emit()
@@ -118,6 +116,14 @@ class ImportJob(QThread):
         """Block until every job has ended (application exit, test teardown)."""
         for job in list(cls._running):
             job.wait()
+
+
+def unexpected_error_message(exc: BaseException) -> str:
+    """French, for the user: never the exception's text (English, SQL…), only its class."""
+    return (
+        "Erreur inattendue pendant l'import : rien n'a été enregistré. "
+        f"(Détail technique : {exc.__class__.__name__})"
+    )
 
 
 def read_file(
