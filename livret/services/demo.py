@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -29,12 +29,12 @@ from livret.domain.errors import ValidationError
 from livret.services import demo_names as names
 from livret.services.database import Database
 from livret.storage import models
+from livret.storage.bulk import bulk_insert
 
 MAX_LEARNERS = 20_000
 MAX_EVALUATIONS = 200_000
 CLASS_SIZE = 30
 CHUNK = 50_000
-COPY_THRESHOLD = 1_000  # PostgreSQL: bigger batches go through COPY
 SQLITE_CACHE_KIB = 262_144  # a larger page cache while inserting: the result indexes fit
 
 TODAY = dt.date(2026, 11, 27)  # the demo's "today": no evaluation after it
@@ -353,28 +353,7 @@ class _Builder:
         return int(self.session.scalar(select(func.max(table.c.id))) or 0) + 1
 
     def _insert(self, name: str, rows: list[dict[str, Any]]) -> None:
-        table = _table(name)
-        if len(rows) >= COPY_THRESHOLD and self.session.get_bind().dialect.name == "postgresql":
-            self._copy(table, rows)
-            return
-        for start in range(0, len(rows), CHUNK):
-            self.session.execute(insert(table), rows[start : start + CHUNK])
-
-    def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """PostgreSQL: COPY on the session's own connection (same transaction).
-
-        psycopg's executemany runs one statement per row; COPY is ~10× faster here.
-        """
-        columns = list(rows[0])
-        names_sql = ", ".join(f'"{column}"' for column in columns)
-        driver_connection = self.session.connection().connection.driver_connection
-        assert driver_connection is not None
-        with (
-            driver_connection.cursor() as cursor,
-            cursor.copy(f'COPY "{table.name}" ({names_sql}) FROM STDIN') as copy,
-        ):
-            for row in rows:
-                copy.write_row([row[column] for column in columns])
+        bulk_insert(self.session, _table(name), rows, chunk=CHUNK)
 
     # ---- the whole demo -----------------------------------------------------------------
 

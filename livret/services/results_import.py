@@ -36,6 +36,7 @@ from livret.exchange import results_file as results_format
 from livret.exchange.results_file import Problem, ResultRow, ResultsFile
 from livret.services.database import Database
 from livret.storage import models
+from livret.storage.bulk import bulk_insert
 
 IMPORT_ACTION = "results_import"
 IMPORTING_ROLES = (Role.TEACHER, Role.DDFPT, Role.ADMIN)
@@ -438,22 +439,24 @@ def _write(session: Session, plan: _Plan) -> None:
                 plan.new_evaluations,
             )
         )
-    for chunk in _chunks(plan.inserts, WRITE_CHUNK):
-        session.execute(
-            insert(result),
-            [
-                {
-                    "evaluation_id": new_ids[-1 - evaluation_id]
-                    if evaluation_id < 0
-                    else evaluation_id,
-                    "learner_id": learner_id,
-                    "criterion_id": criterion_id,
-                    "level": level,
-                    "comment": comment,
-                }
-                for evaluation_id, learner_id, criterion_id, level, comment in chunk
-            ],
-        )
+    # COPY on PostgreSQL, executemany on SQLite; same transaction either way.
+    bulk_insert(
+        session,
+        result,
+        [
+            {
+                "evaluation_id": new_ids[-1 - evaluation_id]
+                if evaluation_id < 0
+                else evaluation_id,
+                "learner_id": learner_id,
+                "criterion_id": criterion_id,
+                "level": level,
+                "comment": comment,
+            }
+            for evaluation_id, learner_id, criterion_id, level, comment in plan.inserts
+        ],
+        chunk=WRITE_CHUNK,
+    )
     statement = (
         update(result)
         .where(result.c.id == bindparam("result_id"))

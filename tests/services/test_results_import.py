@@ -27,6 +27,7 @@ from livret.services.results_import import (
     ResultsImportService,
 )
 from livret.services.users import local_actor
+from livret.storage.bulk import COPY_THRESHOLD
 
 HEADER = ["Date", "Nature", "Titre", "INE", "Critère", "Niveau", "Commentaire"]
 DAY = "05/03/2026"  # in the demo's school year 2025-2026
@@ -543,3 +544,27 @@ def test_results_covered_by_a_final_bilan_are_not_changed(
     assert "Ligne 2 : résultat déjà pris en compte par un bilan définitif" in str(refused.value)
     assert counts(demo_database) == before
     assert stored(demo_database, "Clos")[(demo.ines[0], demo.criteria[0])][0] == "2"
+
+
+def test_a_big_file_goes_in_whole(demo_database: Database, demo: Demo) -> None:
+    """Above the bulk threshold (COPY on PostgreSQL): every row stored, with its text."""
+    before = counts(demo_database)
+    learners = demo.ines[:30]
+    criteria = demo.criteria[:50]
+    rows = [
+        [DAY, "E", "Bilan PFMP de masse", ine, code, "-+"[(i + j) % 2] * (1 + (i % 2)), f"n°{i}"]
+        for i, ine in enumerate(learners)
+        for j, code in enumerate(criteria)
+    ]
+    rows[7][6] = '"=SOMME(A1:A2); ""tab""\tfin"'
+    assert len(rows) > COPY_THRESHOLD
+    report = apply(demo_database, csv_data(rows))
+    assert report.ok and report.applied
+    assert report.results_created == len(rows) == 1_500
+    after = counts(demo_database)
+    assert after["result"] == before["result"] + 1_500
+    stored_rows = stored(demo_database, "Bilan PFMP de masse")
+    assert len(stored_rows) == 1_500
+    assert stored_rows[(learners[0], criteria[1])] == ("3", "n°0")
+    assert stored_rows[(learners[1], criteria[0])] == ("4", "n°1")
+    assert stored_rows[(learners[0], criteria[7])][1] == '=SOMME(A1:A2); "tab"\tfin'
