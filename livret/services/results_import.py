@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -44,6 +44,11 @@ IN_CHUNK = 5_000
 """Values per IN (…) list: well under SQLite's and PostgreSQL's bound-parameter limits."""
 WRITE_CHUNK = 20_000
 """Rows per executemany call (bounds the memory of one call)."""
+PROGRESS_EVERY = 5_000
+"""Lines checked between two progress reports."""
+
+ProgressCallback = Callable[[int, int], None]
+"""progress(done, total): lines checked so far, out of the file's lines."""
 
 _Executor = Session | Connection
 _Key = tuple[dt.date, str, str]
@@ -160,11 +165,17 @@ class ResultsImportService:
         """
         return results_format.read_results(data, name)
 
-    def check(self, results_file: ResultsFile) -> ResultsImportReport:
-        """What apply would do, and every problem; nothing is written."""
+    def check(
+        self, results_file: ResultsFile, progress: ProgressCallback | None = None
+    ) -> ResultsImportReport:
+        """What apply would do, and every problem; nothing is written.
+
+        `progress(done, total)` is called every few thousand lines checked; an exception
+        it raises (the user cancelled) stops the check, which wrote nothing anyway.
+        """
         self._require_may_import()
         with self._database.snapshot() as connection:
-            plan = _plan(connection, results_file, self._actor)
+            plan = _plan(connection, results_file, self._actor, progress)
         return _report(results_file, plan, applied=False)
 
     def apply(self, results_file: ResultsFile) -> ResultsImportReport:
@@ -195,8 +206,14 @@ class ResultsImportService:
 # -- checking --------------------------------------------------------------------------
 
 
-def _plan(executor: _Executor, results_file: ResultsFile, actor: Actor) -> _Plan:
+def _plan(
+    executor: _Executor,
+    results_file: ResultsFile,
+    actor: Actor,
+    progress: ProgressCallback | None = None,
+) -> _Plan:
     rows = results_file.rows
+    total = len(rows)
     learners = _ids_by_code(executor, models.Learner.ine, models.Learner.id, _present(rows, "ine"))
     criteria = _ids_by_code(
         executor, models.Criterion.code, models.Criterion.id, _present(rows, "criterion")
@@ -204,7 +221,9 @@ def _plan(executor: _Executor, results_file: ResultsFile, actor: Actor) -> _Plan
     plan = _Plan(problems=list(results_file.problems))
     db_problems: list[Problem] = []
     groups: dict[_Key, list[tuple[ResultRow, int, int, str]]] = defaultdict(list)
-    for row in rows:
+    for index, row in enumerate(rows):
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(index, total)
         learner_id = criterion_id = None
         if row.ine is not None:
             learner_id = learners.get(row.ine)
@@ -285,6 +304,8 @@ def _plan(executor: _Executor, results_file: ResultsFile, actor: Actor) -> _Plan
                     {"result_id": result_id, "new_level": level, "new_comment": comment}
                 )
     plan.problems.sort(key=lambda problem: problem.line)
+    if progress is not None:
+        progress(total, total)
     return plan
 
 

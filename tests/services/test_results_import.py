@@ -22,6 +22,7 @@ from livret.exchange.results_file import read_results
 from livret.services.database import Database
 from livret.services.results_import import (
     IMPORT_ACTION,
+    PROGRESS_EVERY,
     ResultsImportRefused,
     ResultsImportReport,
     ResultsImportService,
@@ -568,3 +569,37 @@ def test_a_big_file_goes_in_whole(demo_database: Database, demo: Demo) -> None:
     assert stored_rows[(learners[0], criteria[1])] == ("3", "n°0")
     assert stored_rows[(learners[1], criteria[0])] == ("4", "n°1")
     assert stored_rows[(learners[0], criteria[7])][1] == '=SOMME(A1:A2); "tab"\tfin'
+
+
+def test_the_check_reports_its_progress_and_stops_when_asked(
+    demo_database: Database, demo: Demo
+) -> None:
+    rows = [
+        [DAY, "F", title, ine, code, "3", ""]
+        for title in ("Suivi 1", "Suivi 2", "Suivi 3")
+        for ine in demo.ines[:30]
+        for code in demo.criteria
+    ]
+    assert len(rows) > 2 * PROGRESS_EVERY
+    results_file = read_results(csv_data(rows), "suivi.csv")
+    seen: list[tuple[int, int]] = []
+    report = service(demo_database).check(
+        results_file, lambda done, total: seen.append((done, total))
+    )
+    assert report.ok
+    total = len(results_file.rows)
+    assert seen[0] == (0, total) and seen[-1] == (total, total)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert len(seen) >= 3  # several reports for a long file, not just start and end
+
+    class Stop(Exception):
+        pass
+
+    def stop_midway(done: int, _total: int) -> None:
+        if done > 0:
+            raise Stop
+
+    before = counts(demo_database)
+    with pytest.raises(Stop):
+        service(demo_database).check(results_file, stop_midway)
+    assert counts(demo_database) == before

@@ -75,8 +75,10 @@ class ResultsImportDialog(ImportDialog):
             )
             progress.stage(parsing)
             results_file = service.read(data, path.name)
-            progress.stage(checking)
-            return results_file, service.check(results_file)
+            progress.stage(checking, max(len(results_file.rows), 1))
+            # Each report is also a cancel point: Annuler stops a long check at once.
+            report = service.check(results_file, lambda done, _total: progress.advance(done))
+            return results_file, report
 
         return task
 
