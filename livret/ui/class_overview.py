@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QStyle,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
@@ -30,6 +28,7 @@ from PySide6.QtWidgets import (
 from livret.domain.levels import LEVEL_CODES, style_of
 from livret.services.overview import ClassOverview, OverviewCell, OverviewLearner, OverviewService
 from livret.ui.text import count
+from livret.ui.widgets.colour_cells import SelectionOutlineDelegate
 
 LEARNER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMN_WIDTH = 64
@@ -162,27 +161,19 @@ class ClassOverviewModel(QAbstractTableModel):
         return f"{code} : {label}, " + count(cell.current_results, self.tr("résultat"))
 
 
-class _LevelDelegate(QStyledItemDelegate):
+class _LevelDelegate(SelectionOutlineDelegate):
     """Keeps the level colour on a selected row and outlines the row instead."""
 
-    def paint(
+    def paint_selection(
         self,
         painter: QPainter,
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        """Override QStyledItemDelegate::paint."""
-        # The selection highlight would hide the colours, which are the point of the view.
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        plain = QStyleOptionViewItem(option)
-        plain.state &= ~QStyle.StateFlag.State_Selected
-        super().paint(painter, plain, index)
-        if not selected:
-            return
+        """Override SelectionOutlineDelegate.paint_selection."""
         rect: QRect = option.rect
         pen = QPen(option.palette.color(option.palette.ColorRole.WindowText))
         pen.setWidth(SELECTION_PEN_WIDTH)
-        painter.save()
         painter.setPen(pen)
         inset = SELECTION_PEN_WIDTH // 2
         top, bottom = rect.top() + inset, rect.bottom() - inset
@@ -192,7 +183,6 @@ class _LevelDelegate(QStyledItemDelegate):
             painter.drawLine(rect.left() + inset, top, rect.left() + inset, bottom)
         if index.column() == index.model().columnCount() - 1:
             painter.drawLine(rect.right() - inset, top, rect.right() - inset, bottom)
-        painter.restore()
 
 
 class _OverviewTable(QTableView):

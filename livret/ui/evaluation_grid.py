@@ -16,8 +16,6 @@ from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QStyle,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 from livret.domain.levels import style_of
 from livret.services.dto import LearnerSummary
 from livret.services.evaluations import CoveredLearner, CriterionItem, GridResult
+from livret.ui.widgets.colour_cells import SelectionOutlineDelegate
 
 LEVEL_KEYS: dict[int, str] = {
     Qt.Key.Key_1: "1",
@@ -51,25 +50,18 @@ class _Cell:
     comment: str = ""
 
 
-class _CellDelegate(QStyledItemDelegate):
+class _CellDelegate(SelectionOutlineDelegate):
     """Keeps the level colour of the selected cell visible: a thick frame instead of a fill."""
 
-    def paint(
+    def paint_selection(
         self,
         painter: QPainter,
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        """Override QStyledItemDelegate::paint."""
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        plain = QStyleOptionViewItem(option)
-        plain.state &= ~QStyle.StateFlag.State_Selected
-        super().paint(painter, plain, index)
-        if selected:
-            painter.save()
-            painter.setPen(QPen(QColor("#0d47a1"), 3))
-            painter.drawRect(option.rect.adjusted(1, 1, -2, -2))
-            painter.restore()
+        """Override SelectionOutlineDelegate.paint_selection."""
+        painter.setPen(QPen(QColor("#0d47a1"), 3))
+        painter.drawRect(option.rect.adjusted(1, 1, -2, -2))
 
 
 class LevelGrid(QTableWidget):
