@@ -34,6 +34,12 @@ def make_window(qtbot: QtBot, database: Database, settings_file: Path) -> MainWi
     return window
 
 
+def show_first_learner(window: MainWindow) -> None:
+    """Choose the newest class, then its first learner, as a click would."""
+    window.selector.class_combo.setCurrentIndex(0)
+    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+
+
 def test_choose_class_then_learner(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> None:
     window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
     selector = window.selector
@@ -122,8 +128,7 @@ def test_a_saved_positioning_shows_in_the_class_overview(
     qtbot: QtBot, demo_database: Database, tmp_path: Path
 ) -> None:
     window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
-    window.selector.class_combo.setCurrentIndex(0)
-    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    show_first_learner(window)
     picker = window.dashboard.open_picker(0)
     qtbot.keyClick(picker, Qt.Key.Key_1)
     cell = window.class_overview.model.index(0, 0)
@@ -134,8 +139,7 @@ def test_new_evaluation_from_the_menu_reaches_the_dashboard(
     qtbot: QtBot, demo_database: Database, tmp_path: Path
 ) -> None:
     window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
-    window.selector.class_combo.setCurrentIndex(0)
-    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    show_first_learner(window)
     before = len(window.dashboard.model.dashboard.evaluations)  # type: ignore[union-attr]
     window.new_evaluation_action.trigger()
     dialog = window.evaluation_dialog
@@ -156,8 +160,7 @@ def test_evaluation_deleted_from_the_class_list_leaves_the_dashboard(
     qtbot: QtBot, demo_database: Database, tmp_path: Path
 ) -> None:
     window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
-    window.selector.class_combo.setCurrentIndex(0)
-    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    show_first_learner(window)
     learner_id = window.selector.current_learner_id()
     class_id = window.selector.current_class_id()
     assert learner_id is not None and class_id is not None
@@ -193,8 +196,7 @@ def test_results_imported_from_the_file_menu_reach_the_dashboard(
     qtbot: QtBot, demo_database: Database, tmp_path: Path
 ) -> None:
     window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
-    window.selector.class_combo.setCurrentIndex(0)
-    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    show_first_learner(window)
     shown = window.dashboard.model.dashboard
     assert shown is not None
     before = len(shown.evaluations)
@@ -223,8 +225,7 @@ def test_a_referentiel_imported_from_the_menu_regroups_the_dashboard(
     qtbot: QtBot, demo_database: Database, tmp_path: Path
 ) -> None:
     window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
-    window.selector.class_combo.setCurrentIndex(0)
-    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    show_first_learner(window)
     shown = window.dashboard.model.dashboard
     assert shown is not None
     section, row = next((s, r) for s in shown.sections for r in s.rows if r.results)
@@ -285,8 +286,7 @@ def test_an_evaluation_is_changed_from_the_detail_window(
     qtbot: QtBot, demo_database: Database, tmp_path: Path
 ) -> None:
     window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
-    window.selector.class_combo.setCurrentIndex(0)
-    window.selector.learner_list.setCurrentIndex(window.selector.learner_list.model().index(0, 0))
+    show_first_learner(window)
     learner_id = window.selector.current_learner_id()
     class_id = window.selector.current_class_id()
     assert learner_id is not None and class_id is not None
