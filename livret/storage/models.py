@@ -163,8 +163,13 @@ class Enrolment(Base):
 
 
 class User(Base):
+    """An account (or the login-free local profile: an Enseignant without a password)."""
+
     __tablename__ = "app_user"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES_SQL}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES_SQL}", name="role"),
+        Index("uq_app_user_learner_id", "learner_id", unique=True),  # one account a learner
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(100), unique=True)
@@ -173,6 +178,10 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"))
     active: Mapped[bool] = mapped_column(server_default=true())
+    failed_logins: Mapped[int] = mapped_column(server_default=text("0"))
+    """Failed logins in a row; from the limit on, each waits longer (locked_until)."""
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Evaluation(Base):
@@ -282,7 +291,10 @@ class Mark(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_entity", "entity", "entity_id"),
+        Index("ix_audit_event_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
@@ -292,6 +304,9 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[int | None]
     details: Mapped[str] = mapped_column(Text, server_default="")
+    session_user_id: Mapped[int | None]
+    """The user logged in on the computer, when another person authorised the action
+    (the DDFPT countersigning an unlock at a teacher's computer)."""
 
 
 class Setting(Base):
