@@ -62,7 +62,7 @@ def handle_export_pdf(args: argparse.Namespace, db: str | None) -> int:
     from livret.domain.errors import ValidationError
     from livret.services.database import open_database
     from livret.services.exports import ExportService
-    from livret.services.users import local_actor
+    from livret.services.users import command_line_actor
 
     out: Path = args.out
     if out.exists() and not out.is_dir():
@@ -72,7 +72,7 @@ def handle_export_pdf(args: argparse.Namespace, db: str | None) -> int:
 
     database, _ = open_database(db)
     try:
-        service = ExportService(database, local_actor(database))
+        service = ExportService(database, command_line_actor(database))
         if args.ine is not None:
             written = service.export_learner_pdf(args.ine, out)
             print(f"PDF écrit : {written}")

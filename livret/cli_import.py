@@ -68,13 +68,13 @@ def handle_siecle(args: argparse.Namespace, db: str | None) -> int:
     from livret.exchange.siecle import read_siecle
     from livret.services.database import open_database
     from livret.services.siecle_import import SiecleImportService
-    from livret.services.users import local_actor
+    from livret.services.users import command_line_actor
 
     path: Path = args.file
     siecle = read_siecle(path)  # refuses a bad file before the database is opened
     database, _ = open_database(db)
     try:
-        service = SiecleImportService(database, local_actor(database))
+        service = SiecleImportService(database, command_line_actor(database))
         preview = service.preview(siecle, args.year)
         for line in preview.report_lines(limit=DETAIL_LIMIT):
             print(line)

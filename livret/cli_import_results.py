@@ -48,13 +48,13 @@ def handle(args: argparse.Namespace, db: str | None) -> int:
     from livret.exchange.results_file import read_results
     from livret.services.database import open_database
     from livret.services.results_import import ResultsImportRefused, ResultsImportService
-    from livret.services.users import local_actor
+    from livret.services.users import command_line_actor
 
     path: Path = args.file
     results_file = read_results(_read(path), path.name)
     database, _ = open_database(db)
     try:
-        service = ResultsImportService(database, local_actor(database))
+        service = ResultsImportService(database, command_line_actor(database))
         if args.dry_run:
             report = service.check(results_file)
             if report.problems:

@@ -75,7 +75,7 @@ def handle(args: argparse.Namespace, db: str | None) -> int:
     from livret.domain.errors import ValidationError
     from livret.services.database import open_database
     from livret.services.marks import ALL_NE, MarkService, export_format
-    from livret.services.users import local_actor
+    from livret.services.users import command_line_actor
 
     out: Path = args.out
     # Refuse a file that cannot be written before anything is saved.
@@ -84,7 +84,7 @@ def handle(args: argparse.Namespace, db: str | None) -> int:
         raise ValidationError(f"Impossible d'écrire « {out} » : le dossier n'existe pas.")
     database, _ = open_database(db)
     try:
-        service = MarkService(database, local_actor(database))
+        service = MarkService(database, command_line_actor(database))
         class_id = service.class_id(args.class_code, args.year)
         settings = service.settings()
         if args.rounding is not None:

@@ -62,13 +62,13 @@ def handle_import(args: argparse.Namespace, db: str | None) -> int:
     from livret.domain.referentiel import load_referentiel_file
     from livret.services.database import open_database
     from livret.services.referentiel import ReferentielRefused, ReferentielService
-    from livret.services.users import local_actor
+    from livret.services.users import command_line_actor
 
     path: Path = args.file
     new = load_referentiel_file(path)  # refuses a bad file before the database is opened
     database, _ = open_database(db)
     try:
-        service = ReferentielService(database, local_actor(database))
+        service = ReferentielService(database, command_line_actor(database))
         preview = service.preview(new)
         if preview.problems:
             raise ReferentielRefused(preview)
@@ -89,7 +89,7 @@ def handle_export(args: argparse.Namespace, db: str | None) -> int:
     from livret.domain.errors import ValidationError
     from livret.services.database import open_database
     from livret.services.referentiel import ReferentielService
-    from livret.services.users import local_actor
+    from livret.services.users import command_line_actor
 
     out: Path = args.out
     if out.is_dir():
@@ -98,7 +98,7 @@ def handle_export(args: argparse.Namespace, db: str | None) -> int:
         raise ValidationError(f"Le dossier « {out.parent} » n'existe pas.")
     database, _ = open_database(db)
     try:
-        service = ReferentielService(database, local_actor(database))
+        service = ReferentielService(database, command_line_actor(database))
         content = service.export_case() if args.format == "case" else service.export_json()
     finally:
         database.dispose()

@@ -6,9 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import aliased
 
+from livret.domain.permissions import Access, Action, require
+from livret.domain.roles import Actor
 from livret.services.database import Database
 from livret.services.dto import display_name
 from livret.storage import models
@@ -62,13 +64,21 @@ _QUERY = (
 class BilanListService:
     """The list behind the Bilans module; filtering happens in the view (a few hundred rows)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, actor: Actor) -> None:
         self._database = database
+        self._actor = actor
 
     def list_bilans(self) -> tuple[BilanListItem, ...]:
-        """All bilans, most recent first."""
+        """All bilans, most recent first; an Apprenant's own final bilans only."""
+        query = _QUERY
+        if require(self._actor, Action.LIST_BILANS) is Access.OWN:
+            own = self._actor.learner_id
+            query = query.where(
+                _bilan.learner_id == own if own is not None else false(),
+                _bilan.status == "final",
+            )
         with self._database.snapshot() as connection:
-            rows = connection.execute(_QUERY).all()
+            rows = connection.execute(query).all()
         return tuple(
             BilanListItem(
                 bilan_id=row[0],

@@ -21,11 +21,13 @@ from livret.domain.errors import (
     ConflictError,
     FinalBilanError,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from livret.domain.levels import Level, parse_level
-from livret.domain.roles import Actor, Role
+from livret.domain.permissions import Access, Action, require, require_all, require_bilan
+from livret.domain.roles import Actor
+from livret.services import audit
+from livret.services.authentication import countersign
 from livret.services.database import Database
 from livret.services.dto import display_name
 from livret.storage import guards, models
@@ -46,7 +48,6 @@ ACTION_LABELS: dict[str, str] = {
 
 FINAL_MESSAGE = "Ce bilan est définitif : il ne peut plus être modifié."
 CONFIRMATION_MESSAGE = "Tapez CONFIRMATION en lettres capitales pour enregistrer définitivement."
-UNLOCK_DENIED_MESSAGE = "Seul le DDFPT peut déverrouiller un bilan définitif."
 
 _T = TypeVar("_T")
 
@@ -131,7 +132,7 @@ class BilanService:
 
     @property
     def actor(self) -> Actor:
-        """Who acts through this service (the UI shows "Déverrouiller" to the DDFPT only)."""
+        """Who acts through this service (the session's account)."""
         return self._actor
 
     # -- dashboard -------------------------------------------------------------------
@@ -144,8 +145,7 @@ class BilanService:
         The draft is created when the learner has none (at most one per learner).
         Choosing NE removes the positioning: it is "not set" again.
         """
-        if not self._actor.may_position:
-            raise PermissionDenied("Seuls les enseignants et le DDFPT positionnent les apprenants.")
+        require_all(self._actor, Action.WRITE_BILAN)
         chosen = parse_level(str(level))
         return self._write(
             lambda session: self._set_positioning(
@@ -205,7 +205,7 @@ class BilanService:
 
     def open_draft(self, learner_id: int) -> BilanSheet:
         """The learner's draft bilan, created (dated today, in their current class) if none."""
-        self._require_may_position()
+        require_all(self._actor, Action.WRITE_BILAN)
         return self._write(
             lambda session: self._open_draft(session, learner_id),
             integrity_message=(
@@ -235,8 +235,19 @@ class BilanService:
         return _read_sheet(session, draft.id)
 
     def sheet(self, bilan_id: int) -> BilanSheet:
-        """Any bilan, draft or final, as the editor shows it."""
+        """Any bilan, draft or final, as the editor shows it; an Apprenant's own final ones."""
+        if require(self._actor, Action.VIEW_BILAN) is Access.ALL:
+            with self._database.snapshot() as connection:
+                return _read_sheet(connection, bilan_id)
         with self._database.snapshot() as connection:
+            owner = connection.execute(
+                select(models.Bilan.learner_id, models.Bilan.status).where(
+                    models.Bilan.id == bilan_id
+                )
+            ).first()
+            if owner is None:
+                raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
+            require_bilan(self._actor, Action.VIEW_BILAN, owner.learner_id, owner.status)
             return _read_sheet(connection, bilan_id)
 
     def save_draft(
@@ -255,7 +266,7 @@ class BilanService:
         positioning, CCs absent from the mapping keep theirs. `version` is the one
         the editor read: if the bilan changed since, nothing is written.
         """
-        self._require_may_position()
+        require_all(self._actor, Action.WRITE_BILAN)
         levels = {cc_id: parse_level(str(level)) for cc_id, level in positionings.items()}
         return self._write(
             lambda session: self._save_draft(
@@ -331,7 +342,7 @@ class BilanService:
 
         `confirmation` must be exactly CONFIRMATION (typed by the user).
         """
-        self._require_may_position()
+        require_all(self._actor, Action.WRITE_BILAN)
         if confirmation != CONFIRMATION_WORD:
             raise ValidationError(CONFIRMATION_MESSAGE)
         return self._write(lambda session: self._finalize(session, bilan_id, version))
@@ -352,22 +363,30 @@ class BilanService:
         _audit(session, self._actor, FINALIZE_ACTION, bilan_id, _missing_details(missing), at=now)
         return _read_sheet(session, bilan_id)
 
-    def unlock(self, bilan_id: int, *, reason: str) -> BilanSheet:
-        """DDFPT only: a final bilan goes back to draft; who, when and why are audited."""
-        if self._actor.role is not Role.DDFPT:
-            raise PermissionDenied(UNLOCK_DENIED_MESSAGE)
+    def unlock(
+        self, bilan_id: int, *, reason: str, ddfpt_login: str, ddfpt_password: str
+    ) -> BilanSheet:
+        """A final bilan goes back to draft, countersigned by a DDFPT's own password.
+
+        The session's account must be one that writes bilans; the DDFPT authorises the
+        unlock in person (at that computer) with their login and password. The audit
+        event names the DDFPT, the session's user and the reason.
+        """
+        require_all(self._actor, Action.WRITE_BILAN)
         cleaned = reason.strip()
         if not cleaned:
             raise ValidationError("Indiquez le motif du déverrouillage.")
+        # Before the write transaction: checking a password (argon2) takes a while.
+        ddfpt = countersign(self._database, ddfpt_login, ddfpt_password, self._actor)
         return self._write(
-            lambda session: self._unlock(session, bilan_id, cleaned),
+            lambda session: self._unlock(session, bilan_id, cleaned, ddfpt),
             integrity_message=(
                 "Un brouillon de bilan vient d'être créé pour cet apprenant : "
                 "le bilan définitif reste verrouillé."
             ),
         )
 
-    def _unlock(self, session: Session, bilan_id: int, reason: str) -> BilanSheet:
+    def _unlock(self, session: Session, bilan_id: int, reason: str, ddfpt: Actor) -> BilanSheet:
         bilan = session.get(models.Bilan, bilan_id)
         if bilan is None:
             raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
@@ -392,7 +411,19 @@ class BilanService:
                 "avant de déverrouiller celui-ci."
             )
         # The guards let the status go back to draft only once this event exists.
-        _audit(session, self._actor, UNLOCK_ACTION, bilan_id, reason)
+        label = ddfpt.display_name
+        if ddfpt.user_id != self._actor.user_id:
+            label += f", au poste de {self._actor.display_name}"
+        audit.record(
+            session,
+            ddfpt,
+            UNLOCK_ACTION,
+            "bilan",
+            bilan_id,
+            reason,
+            actor_label=label[:200],  # audit_event.actor is String(200)
+            session_user_id=self._actor.user_id,
+        )
         # Only status and version may change (the version bumps through the mapper).
         bilan.status = "draft"
         # A mark is stored with a final bilan: the draft may change, so its mark goes.
@@ -401,10 +432,6 @@ class BilanService:
         return _read_sheet(session, bilan_id)
 
     # -- helpers ---------------------------------------------------------------------
-
-    def _require_may_position(self) -> None:
-        if not self._actor.may_position:
-            raise PermissionDenied("Seuls les enseignants et le DDFPT rédigent les bilans.")
 
     def _editable(self, session: Session, bilan_id: int, version: int) -> models.Bilan:
         """The draft to change, after the final and version checks."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from livret.domain.errors import NotFound
+from livret.domain.permissions import Action, require_all
+from livret.domain.roles import Actor
 from livret.services.database import Database
 from livret.services.dto import ClassInfo, LearnerSummary, SchoolYearInfo, sort_key
 from livret.storage import models
@@ -13,10 +15,12 @@ from livret.storage import models
 class CatalogService:
     """Lists for the class and learner selectors (one query each)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, actor: Actor) -> None:
         self._database = database
+        self._actor = actor
 
     def list_school_years(self) -> tuple[SchoolYearInfo, ...]:
+        require_all(self._actor, Action.LIST_CLASSES)
         year = models.SchoolYear
         with self._database.sessions() as session:
             rows = session.execute(
@@ -27,7 +31,10 @@ class CatalogService:
             return tuple(SchoolYearInfo(*row) for row in rows)
 
     def list_specialties(self) -> tuple[tuple[str, str], ...]:
-        """(code, title) of every specialty, référentiel order: the dashboard's filter."""
+        """(code, title) of every specialty, référentiel order: the dashboard's filter.
+
+        Open to every role: it is the référentiel's, not about any learner.
+        """
         specialty = models.Specialty
         with self._database.sessions() as session:
             rows = session.execute(
@@ -39,6 +46,7 @@ class CatalogService:
 
     def list_classes(self) -> tuple[ClassInfo, ...]:
         """Every class, the most recent school year first, then by code."""
+        require_all(self._actor, Action.LIST_CLASSES)
         cls, year, enrolment = models.SchoolClass, models.SchoolYear, models.Enrolment
         counts = (
             select(enrolment.class_id, func.count().label("n"))
@@ -66,6 +74,7 @@ class CatalogService:
 
     def list_learners(self, class_id: int) -> tuple[LearnerSummary, ...]:
         """The learners enrolled in a class, by family name then first name."""
+        require_all(self._actor, Action.LIST_CLASSES)
         learner, enrolment = models.Learner, models.Enrolment
         with self._database.sessions() as session:
             if session.get(models.SchoolClass, class_id) is None:

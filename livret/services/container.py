@@ -1,10 +1,11 @@
-"""The use cases of one run, built once from the open database and handed to the windows."""
+"""The use cases of one session, built once from the open database and the logged-in actor."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from livret.domain.roles import Actor, Role
+from livret.domain.roles import Actor
+from livret.services.accounts import AccountService
 from livret.services.bilan_list import BilanListService
 from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
@@ -16,11 +17,12 @@ from livret.services.marks import MarkService
 from livret.services.overview import OverviewService
 from livret.services.results_import import ResultsImportService
 from livret.services.siecle_import import SiecleImportService
-from livret.services.users import local_actor
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
+    """Every service acts as `actor` and checks its permissions (livret.domain.permissions)."""
+
     database: Database
     actor: Actor
     catalog: CatalogService
@@ -33,35 +35,23 @@ class Services:
     evaluations: EvaluationService
     siecle_import: SiecleImportService
     results_import: ResultsImportService
-
-    def for_role(self, role: Role) -> Services:
-        """The same services, acting as the local profile with another role."""
-        actor = local_actor(self.database, role)
-        return replace(
-            self,
-            actor=actor,
-            bilans=BilanService(self.database, actor),
-            marks=MarkService(self.database, actor),
-            exports=ExportService(self.database, actor),
-            evaluations=EvaluationService(self.database, actor),
-            siecle_import=SiecleImportService(self.database, actor),
-            results_import=ResultsImportService(self.database, actor),
-        )
+    accounts: AccountService
 
 
-def build_services(database: Database, role: Role = Role.TEACHER) -> Services:
-    actor = local_actor(database, role)
+def build_services(database: Database, actor: Actor) -> Services:
+    """The services of a session: `actor` is who logged in (or the local profile)."""
     return Services(
         database=database,
         actor=actor,
-        catalog=CatalogService(database),
-        dashboards=DashboardService(database),
+        catalog=CatalogService(database, actor),
+        dashboards=DashboardService(database, actor),
         bilans=BilanService(database, actor),
-        overviews=OverviewService(database),
-        bilan_list=BilanListService(database),
+        overviews=OverviewService(database, actor),
+        bilan_list=BilanListService(database, actor),
         marks=MarkService(database, actor),
         exports=ExportService(database, actor),
         evaluations=EvaluationService(database, actor),
         siecle_import=SiecleImportService(database, actor),
         results_import=ResultsImportService(database, actor),
+        accounts=AccountService(database, actor),
     )

@@ -11,6 +11,8 @@ from sqlalchemy import Integer, bindparam, select
 
 from livret.domain.errors import NotFound
 from livret.domain.periods import boundaries, periods_of
+from livret.domain.permissions import Action, require_learner
+from livret.domain.roles import Actor
 from livret.services.database import Database
 from livret.services.dto import (
     BilanRef,
@@ -32,10 +34,13 @@ NOT_EVALUATED = "NE"
 class DashboardService:
     """Builds the LearnerDashboard DTO (seven queries, whatever the learner's history)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, actor: Actor) -> None:
         self._database = database
+        self._actor = actor
 
     def learner_dashboard(self, learner_id: int) -> LearnerDashboard:
+        """Any learner's dashboard; an Apprenant's own only."""
+        require_learner(self._actor, Action.VIEW_DASHBOARD, learner_id)
         bind = {"learner_id": learner_id}
         with self._database.snapshot() as connection:
             learner_row = connection.execute(_LEARNER_QUERY, bind).first()

@@ -21,7 +21,8 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from livret.domain.errors import ConflictError, PermissionDenied
+from livret.domain.errors import ConflictError
+from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
 from livret.services.database import Database
 from livret.services.evaluation_changes import (
@@ -107,6 +108,7 @@ class EvaluationService:
 
     def criteria_tree(self) -> tuple[SpecialtyNode, ...]:
         """Specialty → competency → criterion, référentiel order (one query)."""
+        require_all(self._actor, Action.VIEW_EVALUATIONS)
         with self._database.sessions() as session:
             return read_criteria_tree(session)
 
@@ -116,11 +118,13 @@ class EvaluationService:
         An evaluation of no class (imported for learners who shared none) is listed
         with every class one of its learners belongs to.
         """
+        require_all(self._actor, Action.VIEW_EVALUATIONS)
         with self._database.snapshot() as connection:
             return read_class_evaluations(connection, class_id)
 
     def load(self, evaluation_id: int) -> EvaluationDetails:
         """The evaluation, its results and who it is covered for (one consistent read)."""
+        require_all(self._actor, Action.VIEW_EVALUATIONS)
         with self._database.snapshot() as connection:
             return read_details(connection, evaluation_id)
 
@@ -129,7 +133,7 @@ class EvaluationService:
 
         The whole draft is checked first (see evaluation_rules), every problem at once.
         """
-        self._require_may_write()
+        require_all(self._actor, Action.WRITE_EVALUATIONS)
         values, rows = checked_draft(draft)
         return self._write(lambda session: create_evaluation(session, self._actor, values, rows))
 
@@ -152,7 +156,7 @@ class EvaluationService:
         ConflictError and nothing is written: a colleague's results are never
         overwritten unseen.
         """
-        self._require_may_write()
+        require_all(self._actor, Action.WRITE_EVALUATIONS)
         values, rows = checked_draft(draft)
         seen = checked_draft(expected) if expected is not None else None
         return self._write(
@@ -163,14 +167,10 @@ class EvaluationService:
 
     def delete(self, evaluation_id: int, *, confirm_covered: bool = False) -> EvaluationChange:
         """Delete the evaluation and its results; covered ones need confirm_covered."""
-        self._require_may_write()
+        require_all(self._actor, Action.WRITE_EVALUATIONS)
         return self._write(
             lambda session: delete_evaluation(session, self._actor, evaluation_id, confirm_covered)
         )
-
-    def _require_may_write(self) -> None:
-        if not self._actor.may_position:
-            raise PermissionDenied(DENIED_MESSAGE)
 
     def _write(self, work: Callable[[Session], _T]) -> _T:
         """Run one transaction, turning database refusals into French errors."""

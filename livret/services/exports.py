@@ -22,8 +22,15 @@ from pathlib import Path
 
 from sqlalchemy import Connection, and_, or_, select
 
-from livret.domain.errors import LivretError, NotFound, PermissionDenied, ValidationError
-from livret.domain.roles import Actor, Role
+from livret.domain.errors import LivretError, NotFound, ValidationError
+from livret.domain.permissions import (
+    Action,
+    require,
+    require_all,
+    require_bilan,
+    require_learner,
+)
+from livret.domain.roles import Actor
 from livret.reports.document import BilanDocument, BilanDocumentRow
 from livret.services.bilans import BilanService, BilanSheet
 from livret.services.database import Database
@@ -43,8 +50,6 @@ _RESERVED = {
     *(f"COM{n}" for n in range(1, 10)),
     *(f"LPT{n}" for n in range(1, 10)),
 }
-
-LEARNER_DENIED = "Un apprenant n'exporte que ses propres bilans définitifs."
 
 Progress = Callable[[int, int], None]
 """progress(done, total): called with (0, total) first, then after each file written."""
@@ -102,7 +107,7 @@ class ExportService:
     """PDF exports: each bilan is read (its sheet in one snapshot), rendered, then written.
 
     Teachers and the DDFPT export any bilan; a learner, only their own final bilans;
-    the administrator, none (PRODUCT.md, "Who uses it").
+    the administrator, none (livret.domain.permissions).
     """
 
     def __init__(
@@ -137,7 +142,7 @@ class ExportService:
 
     def export_learner_pdf(self, ine: str, out_dir: Path) -> Path:
         """Write the PDF of the learner's latest final bilan into `out_dir`."""
-        self._require_may_export()
+        require(self._actor, Action.EXPORT_BILAN_PDF)
         wanted = ine.strip().upper()
         bilan, learner = models.Bilan, models.Learner
         with self._database.snapshot() as connection:
@@ -148,10 +153,7 @@ class ExportService:
             ).first()
             if found is None:
                 raise NotFound(f"Aucun apprenant n'a l'INE « {ine.strip()} ».")
-            if self._actor.role is Role.LEARNER and found.id != _own_learner(
-                connection, self._actor
-            ):
-                raise PermissionDenied(LEARNER_DENIED)
+            require_learner(self._actor, Action.EXPORT_BILAN_PDF, found.id)
             latest = connection.scalar(
                 select(bilan.id)
                 .where(bilan.learner_id == found.id, bilan.status == "final")
@@ -184,10 +186,7 @@ class ExportService:
         `school_year` ("2025-2026") says otherwise. Learners without a final bilan in
         this class get no PDF: they are listed in `skipped` with the reason.
         """
-        if not self._actor.may_position:
-            raise PermissionDenied(
-                "Seuls les enseignants et le DDFPT exportent les bilans d'une classe."
-            )
+        require_all(self._actor, Action.EXPORT_CLASS_PDFS)
         from livret.reports.bilan_pdf import render_bilan_pdf, render_bilans_pdf
 
         with self._database.snapshot() as connection:
@@ -237,39 +236,37 @@ class ExportService:
 
     # -- reading -----------------------------------------------------------------------
 
-    def _require_may_export(self) -> None:
-        if self._actor.role is Role.ADMIN:
-            raise PermissionDenied("L'administrateur n'exporte pas les bilans des apprenants.")
-
     def _documents(self, bilan_ids: Sequence[int]) -> dict[int, tuple[BilanDocument, _Facts]]:
-        """The documents of some bilans, permissions checked."""
-        self._require_may_export()
+        """The documents of some bilans, permissions checked before anything is read."""
+        require(self._actor, Action.EXPORT_BILAN_PDF)
+        with self._database.snapshot() as connection:
+            owners = {
+                row.id: row
+                for row in connection.execute(
+                    select(models.Bilan.id, models.Bilan.learner_id, models.Bilan.status).where(
+                        models.Bilan.id.in_(list(bilan_ids))
+                    )
+                )
+            }
+        for bilan_id in bilan_ids:
+            if bilan_id not in owners:
+                raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
+            owner = owners[bilan_id]
+            require_bilan(self._actor, Action.EXPORT_BILAN_PDF, owner.learner_id, owner.status)
         sheets = {bilan_id: self._bilans.sheet(bilan_id) for bilan_id in bilan_ids}
         with self._database.snapshot() as connection:
             establishment = connection.scalar(
                 select(models.Establishment.name).order_by(models.Establishment.id).limit(1)
             )
             facts = _facts(connection, bilan_ids)
-            own_learner = (
-                _own_learner(connection, self._actor) if self._actor.role is Role.LEARNER else None
-            )
         now = self._clock()
         result: dict[int, tuple[BilanDocument, _Facts]] = {}
         for bilan_id, sheet in sheets.items():
-            if self._actor.role is Role.LEARNER and (
-                own_learner is None or sheet.learner_id != own_learner or not sheet.is_final
-            ):
-                raise PermissionDenied(LEARNER_DENIED)
             if bilan_id not in facts:
                 raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
             document = _document(sheet, facts[bilan_id], establishment or "", now)
             result[bilan_id] = (document, facts[bilan_id])
         return result
-
-
-def _own_learner(connection: Connection, actor: Actor) -> int | None:
-    """The learner a learner account belongs to."""
-    return connection.scalar(select(models.User.learner_id).where(models.User.id == actor.user_id))
 
 
 def _document(

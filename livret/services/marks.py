@@ -32,11 +32,11 @@ from livret.domain.errors import (
     ConflictError,
     DatabaseError,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from livret.domain.levels import Level, parse_level
 from livret.domain.marks import MarkSettings, Weight, compute_mark
+from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
 from livret.exchange.marks_export import Cell, write_marks_csv, write_marks_xlsx
 from livret.services.database import Database
@@ -178,15 +178,13 @@ class MarkService:
 
     def settings(self) -> MarkSettings:
         """The establishment's rounding step and CC weights (0.1 and 1 until set)."""
+        require_all(self._actor, Action.VIEW_MARKS)
         with self._database.snapshot() as connection:
             return _read_settings(connection)
 
     def save_settings(self, settings: MarkSettings) -> MarkSettings:
         """Store the rounding and weights; teachers and the DDFPT only, audited."""
-        if not self._actor.may_position:
-            raise PermissionDenied(
-                "Seuls les enseignants et le DDFPT modifient les réglages des notes."
-            )
+        require_all(self._actor, Action.SAVE_MARKS)
         if not isinstance(settings, MarkSettings):
             raise ValidationError("Réglages des notes invalides.")
         try:
@@ -237,6 +235,7 @@ class MarkService:
 
     def class_id(self, code: str, year: str | None = None) -> int:
         """The class with that code in the most recent school year holding it (or in `year`)."""
+        require_all(self._actor, Action.VIEW_MARKS)
         wanted = code.strip()
         if not wanted:
             raise ValidationError("Indiquez le code de la classe.")
@@ -264,7 +263,7 @@ class MarkService:
 
     def preview(self, class_id: int, settings: MarkSettings | None = None) -> MarkPreview:
         """Each learner's mark from their latest final bilan (settings: the stored ones)."""
-        self._require_may_mark()
+        require_all(self._actor, Action.VIEW_MARKS)
         with self._database.snapshot() as connection:
             return _build_preview(connection, class_id, settings)
 
@@ -275,7 +274,7 @@ class MarkService:
         bilan that now gives no mark loses any mark saved before. Returns the preview
         as stored.
         """
-        self._require_may_mark()
+        require_all(self._actor, Action.SAVE_MARKS)
         try:
             with self._database.transaction() as session:
                 return self._save(session, class_id, settings)
@@ -333,7 +332,7 @@ class MarkService:
         Livret has recorded: call save first to record the current settings), else
         the mark computed now with `settings` (default: the stored settings).
         """
-        self._require_may_mark()
+        require_all(self._actor, Action.EXPORT_MARKS)
         target = Path(path)
         suffix = export_format(target)
         preview = self.preview(class_id, settings)
@@ -347,10 +346,6 @@ class MarkService:
             1 for line in preview.lines if line.stored is None and line.value is not None
         )
         return MarkExport(target, preview, len(rows), from_stored, from_preview)
-
-    def _require_may_mark(self) -> None:
-        if not self._actor.may_position:
-            raise PermissionDenied("Seuls les enseignants et le DDFPT notent les bilans.")
 
 
 def export_format(path: Path) -> str:

@@ -11,6 +11,8 @@ from sqlalchemy.orm import aliased
 
 from livret.domain.errors import NotFound
 from livret.domain.levels import COUNTED_LEVELS, Level
+from livret.domain.permissions import Action, require_all
+from livret.domain.roles import Actor
 from livret.services.database import Database
 from livret.services.dto import CommonCompetencyInfo, LearnerSummary, sort_key
 from livret.storage import models
@@ -60,10 +62,12 @@ class ClassOverview:
 class OverviewService:
     """Builds the ClassOverview DTO (five queries, whatever the size of the class)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, actor: Actor) -> None:
         self._database = database
+        self._actor = actor
 
     def class_overview(self, class_id: int) -> ClassOverview:
+        require_all(self._actor, Action.VIEW_CLASS_OVERVIEW)
         bind = {"class_id": class_id}
         # One snapshot: positionings and counts agree on each learner's last final bilan.
         with self._database.snapshot() as connection:

@@ -17,8 +17,9 @@ Changing a criterion's common competency (its mapping) is allowed: the preview
 warns how many results will count for the new CC on the dashboards. Final bilans
 keep their positionings: they are per CC and never recomputed.
 
-Permissions: teachers, the DDFPT and the administrator (a teaching team fills in
-its specialty, PRODUCT.md). Every applied change writes a 'referentiel_updated'
+Permissions (livret.domain.permissions): every role reads and exports it; teachers,
+the DDFPT and the administrator edit it (a teaching team fills in its specialty,
+PRODUCT.md). Every applied change writes a 'referentiel_updated'
 audit event.
 """
 
@@ -32,11 +33,12 @@ from sqlalchemy import Connection, insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from livret.domain.errors import ConflictError, PermissionDenied, ValidationError
+from livret.domain.errors import ConflictError, ValidationError
+from livret.domain.permissions import Access, Action, access, require_all
 from livret.domain.referentiel import Referentiel
 from livret.domain.referentiel_changes import ReferentielChanges, compare_referentiels
 from livret.domain.referentiel_json import dumps_referentiel
-from livret.domain.roles import Actor, Role
+from livret.domain.roles import Actor
 from livret.exchange.case_package import case_package
 from livret.services.database import Database
 from livret.storage import models
@@ -49,7 +51,6 @@ from livret.storage.referentiel_sync import (
 )
 
 UPDATED_ACTION = "referentiel_updated"
-EDITING_ROLES = frozenset({Role.TEACHER, Role.DDFPT, Role.ADMIN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,16 +130,17 @@ class ReferentielService:
 
     @property
     def may_edit(self) -> bool:
-        return self._actor.role in EDITING_ROLES
+        return access(self._actor, Action.EDIT_REFERENTIEL) is Access.ALL
 
     def current(self) -> Referentiel:
         """The référentiel held by the database."""
+        require_all(self._actor, Action.VIEW_REFERENTIEL)
         with self._database.snapshot() as connection:
             return read_referentiel(connection).referentiel
 
     def preview(self, new: Referentiel) -> ReferentielPreview:
         """What applying `new` would change; nothing is written."""
-        self._require_may_edit()
+        require_all(self._actor, Action.EDIT_REFERENTIEL)
         with self._database.snapshot() as connection:
             return _preview(connection, read_referentiel(connection), new)
 
@@ -156,7 +158,7 @@ class ReferentielService:
         stored référentiel changed since, so nobody's edits are overwritten unseen.
         A version equal to the stored one writes nothing and returns its preview.
         """
-        self._require_may_edit()
+        require_all(self._actor, Action.EDIT_REFERENTIEL)
         try:
             with self._database.transaction() as session:
                 stored = read_referentiel(session, for_update=True)
@@ -183,21 +185,17 @@ class ReferentielService:
 
     def export_json(self) -> bytes:
         """The référentiel as JSON, in the shape it is imported from."""
+        require_all(self._actor, Action.VIEW_REFERENTIEL)
         return dumps_referentiel(self.current())
 
     def export_case(self) -> bytes:
         """The référentiel as a 1EdTech CASE 1.0 package (CFPackage JSON)."""
+        require_all(self._actor, Action.VIEW_REFERENTIEL)
         with self._database.snapshot() as connection:
             stored = read_referentiel(connection)
         changed_at = stored.updated_at or dt.datetime(2000, 1, 1)
         package = case_package(stored.referentiel, changed_at=changed_at)
         return (json.dumps(package, ensure_ascii=False, indent=1) + "\n").encode()
-
-    def _require_may_edit(self) -> None:
-        if not self.may_edit:
-            raise PermissionDenied(
-                "Seuls les enseignants, le DDFPT et l'administrateur modifient le référentiel."
-            )
 
 
 def _preview(

@@ -30,8 +30,9 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from livret.domain.errors import ConflictError, PermissionDenied, ValidationError
-from livret.domain.roles import Actor, Role
+from livret.domain.errors import ConflictError, ValidationError
+from livret.domain.permissions import Action, require_all
+from livret.domain.roles import Actor
 from livret.exchange import results_file as results_format
 from livret.exchange.results_file import Problem, ResultRow, ResultsFile
 from livret.services.database import Database
@@ -39,7 +40,6 @@ from livret.storage import models
 from livret.storage.bulk import bulk_insert
 
 IMPORT_ACTION = "results_import"
-IMPORTING_ROLES = (Role.TEACHER, Role.DDFPT, Role.ADMIN)
 IN_CHUNK = 5_000
 """Values per IN (…) list: well under SQLite's and PostgreSQL's bound-parameter limits."""
 WRITE_CHUNK = 20_000
@@ -173,14 +173,14 @@ class ResultsImportService:
         `progress(done, total)` is called every few thousand lines checked; an exception
         it raises (the user cancelled) stops the check, which wrote nothing anyway.
         """
-        self._require_may_import()
+        require_all(self._actor, Action.IMPORT_RESULTS)
         with self._database.snapshot() as connection:
             plan = _plan(connection, results_file, self._actor, progress)
         return _report(results_file, plan, applied=False)
 
     def apply(self, results_file: ResultsFile) -> ResultsImportReport:
         """Write the whole file in one transaction, or nothing (ResultsImportRefused)."""
-        self._require_may_import()
+        require_all(self._actor, Action.IMPORT_RESULTS)
         try:
             with self._database.transaction() as session:
                 plan = _plan(session, results_file, self._actor)
@@ -195,12 +195,6 @@ class ResultsImportService:
                 raise
             raise conflict from None
         return report
-
-    def _require_may_import(self) -> None:
-        if self._actor.role not in IMPORTING_ROLES:
-            raise PermissionDenied(
-                "Seuls les enseignants, le DDFPT et l'administrateur importent des résultats."
-            )
 
 
 # -- checking --------------------------------------------------------------------------

@@ -30,10 +30,10 @@ Set-based: a fixed number of queries whatever the size of the file (learners are
 looked up by INE in chunks of 500), bulk inserts and bulk updates; never one query
 per learner.
 
-Permissions: the Administrateur manages imports (PRODUCT.md); the DDFPT and the
-teachers may import too, because the local profile of a single-user installation is
-a teacher. Learners may not (PermissionDenied), not even preview: the report names
-other learners.
+Permissions (livret.domain.permissions, IMPORT_SIECLE): the Administrateur manages
+imports (PRODUCT.md); the DDFPT and the teachers may import too, because the local
+profile of a single-user installation is a teacher. Learners may not
+(PermissionDenied), not even preview: the report names other learners.
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from livret.domain.errors import ConflictError, PermissionDenied, ValidationError
-from livret.domain.roles import Actor, Role
+from livret.domain.errors import ConflictError, ValidationError
+from livret.domain.permissions import Action, require_all
+from livret.domain.roles import Actor
 from livret.exchange import siecle as siecle_file
 from livret.exchange.siecle import SKIPPED_SUFFIX, SiecleFile, SiecleLearner, SiecleSkipped
 from livret.services.database import Database
@@ -57,7 +58,6 @@ from livret.services.dto import display_name, sort_key
 from livret.storage import models
 
 IMPORT_ACTION = "siecle_import"
-ALLOWED_ROLES = frozenset({Role.ADMIN, Role.DDFPT, Role.TEACHER})
 CHUNK = 500
 """INEs per IN (...) lookup: far below SQLite's and PostgreSQL's parameter limits."""
 YEAR_START = (9, 1)
@@ -225,7 +225,7 @@ class SiecleImportService:
 
     def preview(self, siecle: SiecleFile, year_label: str | None = None) -> SieclePreview:
         """What importing the file would do; nothing is written."""
-        self._require_allowed()
+        require_all(self._actor, Action.IMPORT_SIECLE)
         with self._database.snapshot() as connection:
             return _plan(connection, siecle, year_label).preview
 
@@ -241,7 +241,7 @@ class SiecleImportService:
         `source_name` (the file's name) goes into the audit event. A file without any
         importable learner is refused (ValidationError) and nothing is written.
         """
-        self._require_allowed()
+        require_all(self._actor, Action.IMPORT_SIECLE)
         if not siecle.learners:
             raise ValidationError(
                 "Aucun élève importable dans ce fichier SIECLE : rien n'a été importé."
@@ -257,12 +257,6 @@ class SiecleImportService:
                 raise
             raise conflict from None
         return replace(plan.preview, applied=True)
-
-    def _require_allowed(self) -> None:
-        if self._actor.role not in ALLOWED_ROLES:
-            raise PermissionDenied(
-                "Seuls l'administrateur, le DDFPT et les enseignants importent les fichiers SIECLE."
-            )
 
 
 def school_year_label(text: str) -> str:
