@@ -15,6 +15,7 @@ from livret import (
     cli_import_results,
     cli_marks,
     cli_referentiel,
+    cli_users,
 )
 from livret.domain.errors import LivretError
 
@@ -28,6 +29,7 @@ class _FrenchParser(argparse.ArgumentParser):
             message.replace("the following arguments are required", "arguments obligatoires")
             .replace("unrecognized arguments", "arguments inconnus")
             .replace("invalid choice", "choix invalide")
+            .replace("choose from", "au choix")
             .replace("expected one argument", "une valeur est attendue")
             .replace("invalid int value", "nombre entier invalide")
         )
@@ -91,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_commands = cli_import.register(commands, common)
     cli_import_results.register(import_commands, common)
     cli_referentiel.register(import_commands, export_commands, common)
+    cli_users.register(commands, common)
     return parser
 
 
@@ -110,12 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("import", "evaluations"): cli_import_results.handle,
         ("import", "referentiel"): cli_referentiel.handle_import,
         ("export", "referentiel"): cli_referentiel.handle_export,
+        **{("user", action): cli_users.handle for action in cli_users.ACTIONS},
     }
     sub = (
         getattr(args, "db_command", None)
         or getattr(args, "demo_command", None)
         or getattr(args, "export_command", None)
         or getattr(args, "import_command", None)
+        or getattr(args, "user_command", None)
     )
     try:
         if args.command is None:
