@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QPushButton, QTabWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+)
 
 from livret import __version__
 from livret.domain.errors import LivretError
+from livret.domain.permissions import Action, allowed
 from livret.domain.roles import ROLE_LABELS, Role
-from livret.services.container import Services
+from livret.services.container import Services, build_services
 from livret.services.exports import ClassExport
 from livret.ui.bilan.editor import BilanEditor
 from livret.ui.bilans_module import BilansModule
@@ -26,6 +36,7 @@ from livret.ui.imports.worker import ImportJob
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
 from livret.ui.pdf_export import export_bilan, export_class
+from livret.ui.profile_dialog import DisplayNameDialog
 from livret.ui.referentiel_editor import ReferentielEditor, open_referentiel_editor
 from livret.ui.referentiel_exchange import (
     ReferentielPreviewDialog,
@@ -38,18 +49,17 @@ SETTINGS_CLASS = "selection/class_id"
 SETTINGS_LEARNER = "selection/learner_id"
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_STATE = "window/state"
-SETTINGS_ROLE = "profile/role"
-PROFILE_ROLES = (Role.TEACHER, Role.DDFPT)
-
-
-def saved_role(settings: QSettings) -> Role:
-    """The local profile's role chosen in the Profil menu (teacher by default)."""
-    value = str(settings.value(SETTINGS_ROLE, Role.TEACHER.value))
-    return Role(value) if value in {r.value for r in PROFILE_ROLES} else Role.TEACHER
+ADMIN_TEXT = (
+    "Compte administrateur : gestion des comptes, du journal, des imports SIECLE et du référentiel."
+)
 
 
 class MainWindow(QMainWindow):
-    """Livret's main window; remembers its layout and the last class and learner."""
+    """Livret's main window; remembers its layout and the last class and learner.
+
+    It shows what the session's role may do: an Administrateur gets the account,
+    journal, SIECLE and référentiel menus around an explanation, no learner views.
+    """
 
     def __init__(
         self,
@@ -61,8 +71,15 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._settings = settings or QSettings()
         self._services = services
-        self.setWindowTitle(self.tr("Livret — %1").replace("%1", database_name))
+        self._database_name = database_name
+        self.accounts_dialog: QDialog | None = None
+        self.audit_dialog: QDialog | None = None
+        self.referentiel_editor: ReferentielEditor | None = None
+        self._update_title()
         self.resize(1200, 800)
+        if services.actor.role is Role.ADMIN:
+            self._build_admin()
+            return
 
         self.selector = LearnerSelector(services.catalog)
         dock = QDockWidget(self.tr("Classe et apprenant"), self)
@@ -75,6 +92,7 @@ class MainWindow(QMainWindow):
             services.bilans,
             services.catalog.list_specialties(),
             self._settings,
+            database=services.database,
         )
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -107,7 +125,6 @@ class MainWindow(QMainWindow):
         self.marks_dialog: MarksDialog | None = None
         self.evaluation_dialog: EvaluationDialog | None = None
         self.evaluation_list: EvaluationListDialog | None = None
-        self.referentiel_editor: ReferentielEditor | None = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.dashboard.bilan_changed.connect(lambda _learner: self._refresh_lists())
         self.bilan_editor: BilanEditor | None = None
@@ -123,53 +140,149 @@ class MainWindow(QMainWindow):
         self.selector.reload()
         self._restore()
 
+    @property
+    def services(self) -> Services:
+        return self._services
+
+    def is_admin_view(self) -> bool:
+        return self._services.actor.role is Role.ADMIN
+
+    def _build_admin(self) -> None:
+        """An Administrateur: no learner views, the menus of what the role may do."""
+        label = QLabel(self.tr(ADMIN_TEXT))
+        label.setObjectName("adminLabel")
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setMargin(40)
+        self.setCentralWidget(label)
+        self._build_menus()
+
+    def _may(self, action: Action) -> bool:
+        return allowed(self._services.actor, action)
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(
+            self.tr("Livret — %1 — %2")
+            .replace("%1", self._database_name)
+            .replace("%2", self._services.actor.display_name)
+        )
+
+    def _profile_text(self) -> str:
+        actor = self._services.actor
+        local = self.tr(" (profil local)") if actor.local else ""
+        return f"{actor.display_name} — {ROLE_LABELS[actor.role]}{local}"
+
     def _build_menus(self) -> None:
+        admin = self.is_admin_view()
         file_menu = self.menuBar().addMenu(self.tr("&Fichier"))
         self.import_siecle_action = QAction(self.tr("Importer les élèves (&SIECLE)…"), self)
         self.import_siecle_action.triggered.connect(lambda: self.import_siecle())
+        self.import_siecle_action.setVisible(self._may(Action.IMPORT_SIECLE))
         file_menu.addAction(self.import_siecle_action)
         self.import_results_action = QAction(self.tr("Importer des &résultats (CSV, XLSX)…"), self)
         self.import_results_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_results_action.triggered.connect(lambda: self.import_results())
+        self.import_results_action.setVisible(self._may(Action.IMPORT_RESULTS) and not admin)
         file_menu.addAction(self.import_results_action)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quitter"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
-        evaluation_menu = self.menuBar().addMenu(self.tr("É&valuations"))
-        self.new_evaluation_action = QAction(self.tr("&Nouvelle évaluation…"), self)
-        self.new_evaluation_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_evaluation_action.triggered.connect(self.open_new_evaluation)
-        evaluation_menu.addAction(self.new_evaluation_action)
-        self.evaluation_list_action = QAction(self.tr("Évaluations de la &classe…"), self)
-        self.evaluation_list_action.triggered.connect(self.open_evaluation_list)
-        evaluation_menu.addAction(self.evaluation_list_action)
+        if not admin:
+            evaluation_menu = self.menuBar().addMenu(self.tr("É&valuations"))
+            self.new_evaluation_action = QAction(self.tr("&Nouvelle évaluation…"), self)
+            self.new_evaluation_action.setShortcut(QKeySequence.StandardKey.New)
+            self.new_evaluation_action.triggered.connect(self.open_new_evaluation)
+            evaluation_menu.addAction(self.new_evaluation_action)
+            self.evaluation_list_action = QAction(self.tr("Évaluations de la &classe…"), self)
+            self.evaluation_list_action.triggered.connect(self.open_evaluation_list)
+            evaluation_menu.addAction(self.evaluation_list_action)
+            evaluation_menu.menuAction().setVisible(self._may(Action.VIEW_EVALUATIONS))
         referentiel_menu = self.menuBar().addMenu(self.tr("&Référentiel"))
         self.referentiel_editor_action = QAction(self.tr("&Modifier le référentiel…"), self)
         self.referentiel_editor_action.triggered.connect(self.open_referentiel_editor)
         referentiel_menu.addAction(self.referentiel_editor_action)
         self.import_referentiel_action = QAction(self.tr("&Importer un référentiel…"), self)
         self.import_referentiel_action.triggered.connect(lambda: self.import_referentiel())
+        self.import_referentiel_action.setVisible(self._may(Action.EDIT_REFERENTIEL))
         referentiel_menu.addAction(self.import_referentiel_action)
         self.export_referentiel_action = QAction(self.tr("&Exporter le référentiel…"), self)
         self.export_referentiel_action.triggered.connect(lambda: self.export_referentiel())
         referentiel_menu.addAction(self.export_referentiel_action)
-        profile_menu = self.menuBar().addMenu(self.tr("&Profil"))
-        profile_menu.addSection(self.tr("Rôle du profil local"))
-        group = QActionGroup(self)
-        self.role_actions: dict[Role, QAction] = {}
-        for role in PROFILE_ROLES:
-            action = QAction(ROLE_LABELS[role], group)
-            action.setCheckable(True)
-            action.setChecked(role is self._services.actor.role)
-            action.triggered.connect(lambda _=False, r=role: self.set_role(r))
-            profile_menu.addAction(action)
-            self.role_actions[role] = action
+        self.accounts_action = QAction(self.tr("&Comptes…"), self)
+        self.accounts_action.triggered.connect(lambda: self.open_accounts())
+        self.accounts_action.setVisible(self._may(Action.MANAGE_USERS))
+        self.audit_action = QAction(self.tr("&Journal…"), self)
+        self.audit_action.triggered.connect(lambda: self.open_audit())
+        self.audit_action.setVisible(self._may(Action.VIEW_AUDIT))
+        self.admin_menu = self.menuBar().addMenu(self.tr("&Administration"))
+        self.admin_menu.addAction(self.accounts_action)
+        self.admin_menu.addAction(self.audit_action)
+        self.admin_menu.menuAction().setVisible(
+            self.accounts_action.isVisible() or self.audit_action.isVisible()
+        )
+        self.profile_menu = self.menuBar().addMenu(self.tr("&Profil"))
+        self.profile_action = QAction(self._profile_text(), self)
+        self.profile_action.setEnabled(False)
+        self.profile_menu.addAction(self.profile_action)
+        self.profile_menu.addSeparator()
+        self.rename_action = QAction(self.tr("Mon &nom affiché…"), self)
+        self.rename_action.triggered.connect(lambda: self.open_display_name())
+        self.rename_action.setVisible(self._services.actor.user_id is not None)
+        self.profile_menu.addAction(self.rename_action)
         help_menu = self.menuBar().addMenu(self.tr("&Aide"))
         about = QAction(self.tr("À &propos de Livret"), self)
         about.triggered.connect(self._on_about)
         help_menu.addAction(about)
+
+    def open_accounts(self) -> QDialog | None:
+        """Administration → Comptes…: create, reset, disable accounts."""
+        from livret.ui.accounts_dialog import AccountsDialog
+
+        try:
+            dialog = AccountsDialog(self._services, self)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        self.accounts_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_audit(self) -> QDialog | None:
+        """Administration → Journal…: who did what, when."""
+        from livret.ui.audit_dialog import AuditDialog
+
+        try:
+            dialog = AuditDialog(self._services, self)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        self.audit_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_display_name(self) -> DisplayNameDialog:
+        """Profil → Mon nom affiché…: the name that signs bilans; the title follows."""
+        dialog = DisplayNameDialog(self._services.database, self._services.actor, self)
+        dialog.accepted.connect(lambda: self._on_renamed(dialog.new_name))
+        self.display_name_dialog: DisplayNameDialog | None = dialog
+        dialog.open()
+        return dialog
+
+    def _on_renamed(self, name: str | None) -> None:
+        if not name:
+            return
+        actor = replace(self._services.actor, display_name=name)
+        self._services = build_services(self._services.database, actor)
+        if not self.is_admin_view():
+            self.dashboard.set_bilan_service(self._services.bilans)
+        if self.referentiel_editor is not None and self.referentiel_editor.isVisible():
+            # It signs with the name it was opened with: the next one signs with the new.
+            self.referentiel_editor.close()
+        self._update_title()
+        self.profile_action.setText(self._profile_text())
+        self.statusBar().showMessage(self.tr("Nom affiché : %1").replace("%1", name), 5000)
 
     def open_bilan(self, bilan_id: int, author_id: int) -> BilanEditor | None:
         """From the Bilans module: read-only, or the editor when it is the user's own draft."""
@@ -194,8 +307,9 @@ class MainWindow(QMainWindow):
             bilans,
             sheet,
             suggestions,
-            can_unlock=bilans.actor.role is Role.DDFPT,
+            can_unlock=bilans.actor.may_position,
             read_only=not sheet.is_final and not own_draft,
+            database=self._services.database,
             parent=self,
         )
         editor.bilan_changed.connect(self._on_bilan_changed)
@@ -353,6 +467,9 @@ class MainWindow(QMainWindow):
 
     def reload_all(self) -> None:
         """Read classes, learners and the current dashboard again (after an import)."""
+        if self.is_admin_view():
+            self.statusBar().showMessage(self.tr("Import terminé."), 5000)
+            return
         class_id = self.selector.current_class_id()
         learner_id = self.selector.current_learner_id()
         try:
@@ -390,25 +507,6 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.bilans_module:
             self._refresh_lists()
-
-    def set_role(self, role: Role) -> None:
-        """Until user accounts exist, the local profile's role is a setting (DDFPT unlocks)."""
-        try:
-            self._services = self._services.for_role(role)
-        except LivretError as exc:
-            show_error(self, exc.message)
-            return
-        self._settings.setValue(SETTINGS_ROLE, role.value)
-        self.role_actions[role].setChecked(True)
-        self.dashboard.set_bilan_service(self._services.bilans)
-        if self.referentiel_editor is not None and self.referentiel_editor.isVisible():
-            # It acts with the role it was opened with: close it (it asks about unsaved
-            # edits); the next « Modifier le référentiel » opens it with the new role.
-            self.referentiel_editor.close()
-        self._refresh_lists()
-        self.statusBar().showMessage(
-            self.tr("Profil local : %1").replace("%1", ROLE_LABELS[role]), 5000
-        )
 
     def _restore(self) -> None:
         geometry = self._settings.value(SETTINGS_GEOMETRY)

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtGui import QFontDatabase
 
 from livret.app import open_demo_database
+from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.storage.engine import demo_database_path
 
@@ -17,7 +18,7 @@ def test_demo_database_is_created_once(tmp_path: Path) -> None:
     assert not path.exists()
     database = open_demo_database()
     try:
-        classes = build_services(database).catalog.list_classes()
+        classes = build_services(database, local_profile(database)).catalog.list_classes()
         assert len(classes) >= 5
         first_classes = [info.code for info in classes]
     finally:
@@ -25,7 +26,9 @@ def test_demo_database_is_created_once(tmp_path: Path) -> None:
     # A second start reuses it (generating again would be refused: learners exist).
     again = open_demo_database()
     try:
-        assert [info.code for info in build_services(again).catalog.list_classes()] == first_classes
+        assert [
+            info.code for info in build_services(again, local_profile(again)).catalog.list_classes()
+        ] == first_classes
     finally:
         again.dispose()
     assert path.stat().st_mode & 0o777 == 0o600

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from livret.domain.errors import FinalBilanError, PermissionDenied
 from livret.domain.roles import Role
+from livret.services.authentication import NO_DDFPT_MESSAGE, local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.ui.bilan import editor as editor_module
@@ -25,13 +26,18 @@ from livret.ui.dashboard.model import CELL_KIND_ROLE, CellKind
 from livret.ui.dashboard.view import DashboardView
 from livret.ui.main_window import MainWindow
 from livret.ui.messages import UnsavedChoice
+from tests.accounts import PASSWORD, make_account
 from tests.demo_queries import learner_with
 
 
 @pytest.fixture
 def window(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    main = MainWindow(build_services(demo_database), database_name="démo", settings=settings)
+    main = MainWindow(
+        build_services(demo_database, local_profile(demo_database)),
+        database_name="démo",
+        settings=settings,
+    )
     qtbot.addWidget(main)
     main.show()
     yield main
@@ -153,7 +159,7 @@ def test_confirmation_finalizes_and_starts_a_new_period(
     assert editor.sheet.is_final
     assert editor.constats.isReadOnly() and not editor.save_button.isVisible()
     assert not editor.finalize_button.isVisible()
-    assert not editor.unlock_button.isVisible()  # a teacher cannot unlock
+    assert editor.unlock_button.isVisible()  # offered: the DDFPT countersigns it
     assert "Bilan définitif" in editor.status.text()
     assert any(
         "Enregistré définitivement" in editor.history.item(i).text()
@@ -173,7 +179,7 @@ def test_confirmation_finalizes_and_starts_a_new_period(
                 assert not cell.underline  # nothing evaluated since today's bilan
 
     # Every other path is refused: the service and raw SQL.
-    services = build_services(demo_database)
+    services = build_services(demo_database, local_profile(demo_database))
     with pytest.raises(FinalBilanError):
         services.bilans.save_draft(
             bilan_id, version=editor.sheet.version, constats="x", conseils="", positionings={}
@@ -181,18 +187,15 @@ def test_confirmation_finalizes_and_starts_a_new_period(
     with pytest.raises(DBAPIError), demo_database.engine.begin() as connection:
         connection.execute(text("UPDATE bilan SET conseils = 'x' WHERE id = :b"), {"b": bilan_id})
     with pytest.raises(PermissionDenied):
-        services.bilans.unlock(bilan_id, reason="je veux corriger")
+        services.bilans.unlock(
+            bilan_id, reason="je veux corriger", ddfpt_login="ddfpt", ddfpt_password="x"
+        )
 
 
-def test_ddfpt_unlocks_with_a_reason(
-    qtbot: QtBot, window: MainWindow, demo_database: Database
-) -> None:
-    learner_id = learner_with(demo_database, 1, False)
-    window.set_role(Role.DDFPT)
-    dashboard = show(window, learner_id)
+def open_final_bilan(qtbot: QtBot, dashboard: DashboardView) -> BilanEditor:
+    """Click the learner's last final bilan in the dashboard's « previous » column."""
     model = dashboard.model
-    section = 0
-    row = model.current_cell(section).row()
+    row = model.current_cell(0).row()
     column = next(
         c
         for c in range(model.columnCount())
@@ -207,29 +210,92 @@ def test_ddfpt_unlocks_with_a_reason(
     )
     editor = dashboard.editor
     assert editor is not None and editor.sheet.is_final
-    assert editor.unlock_button.isVisible()
-    dialog = editor.ask_unlock()
-    assert not dialog.ok_button.isEnabled()
-    qtbot.keyClicks(dialog.reason, "Erreur de positionnement sur CC3.1")
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert not editor.sheet.is_final
-    assert not editor.constats.isReadOnly() and editor.save_button.isVisible()
-    history = [editor.history.item(i).text() for i in range(editor.history.count())]
-    assert "Déverrouillé" in history[-1] and "Erreur de positionnement sur CC3.1" in history[-1]
-    assert "(DDFPT)" in history[-1]
-    with demo_database.engine.connect() as connection:
-        audit = connection.execute(
+    return editor
+
+
+def teacher_window(qtbot: QtBot, database: Database, tmp_path: Path) -> MainWindow:
+    """A teacher's session (a real account), with a DDFPT account in the same base."""
+    make_account(database, Role.DDFPT, "mdupont", name="Mme Dupont")
+    teacher = make_account(database, Role.TEACHER, "mmartin", name="M. Martin")
+    settings = QSettings(str(tmp_path / "teacher.ini"), QSettings.Format.IniFormat)
+    main = MainWindow(build_services(database, teacher), database_name="démo", settings=settings)
+    qtbot.addWidget(main)
+    main.show()
+    return main
+
+
+def unlock_events(database: Database, bilan_id: int) -> list[tuple[str, str]]:
+    with database.engine.connect() as connection:
+        rows = connection.execute(
             text(
                 "SELECT actor, details FROM audit_event WHERE action = 'bilan_unlocked' "
                 "AND entity_id = :b"
             ),
-            {"b": editor.sheet.bilan_id},
-        ).one()
-    assert audit.details == "Erreur de positionnement sur CC3.1" and "(DDFPT)" in audit.actor
+            {"b": bilan_id},
+        ).all()
+    return [(row.actor, row.details) for row in rows]
+
+
+def test_unlock_is_countersigned_by_the_ddfpt_password(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = teacher_window(qtbot, demo_database, tmp_path)
+    learner_id = learner_with(demo_database, 1, False)
+    dashboard = show(window, learner_id)
+    editor = open_final_bilan(qtbot, dashboard)
+    bilan_id = editor.sheet.bilan_id
+    assert editor.unlock_button.isVisible()  # offered to the teacher: the DDFPT countersigns
+    dialog = editor.ask_unlock()
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.ddfpt_password.echoMode() is QLineEdit.EchoMode.Password
+    qtbot.keyClicks(dialog.reason, "Erreur de positionnement sur CC3.1")
+    qtbot.keyClicks(dialog.ddfpt_login, "mdupont")
+    qtbot.keyClicks(dialog.ddfpt_password, "pas-le-bon")
+    assert dialog.ok_button.isEnabled()
+
+    # A wrong DDFPT password: refused in the dialog, the bilan stays final.
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.sheet is None
+    assert dialog.error.isVisible() and "incorrect" in dialog.error.text()
+    assert dialog.ddfpt_password.text() == ""
+    assert dialog.reason.toPlainText() == "Erreur de positionnement sur CC3.1"
+    assert editor.sheet.is_final
+    assert window.services.bilans.sheet(bilan_id).is_final
+    assert unlock_events(demo_database, bilan_id) == []
+
+    # The DDFPT types their own password: unlocked, the history names the DDFPT.
+    qtbot.keyClicks(dialog.ddfpt_password, PASSWORD)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert not editor.sheet.is_final
+    assert not editor.constats.isReadOnly() and editor.save_button.isVisible()
+    history = [editor.history.item(i).text() for i in range(editor.history.count())]
+    assert "Déverrouillé" in history[-1] and "Erreur de positionnement sur CC3.1" in history[-1]
+    assert "Mme Dupont" in history[-1]
+    events = unlock_events(demo_database, bilan_id)
+    assert len(events) == 1 and "Mme Dupont" in events[0][0]
+    assert "Erreur de positionnement sur CC3.1" in events[0][1]
     # Back to a draft: the dashboard's period is the one before that bilan again.
     assert dashboard.model.dashboard is not None
     assert dashboard.model.dashboard.final_bilans == ()
     assert dashboard.model.dashboard.draft is not None
+    editor._dirty = False
+    editor.close()
+
+
+def test_unlock_without_any_ddfpt_account_says_how_to_create_one(
+    qtbot: QtBot, window: MainWindow, demo_database: Database
+) -> None:
+    dashboard = show(window, learner_with(demo_database, 1, False))
+    editor = open_final_bilan(qtbot, dashboard)
+    assert editor.unlock_button.isVisible()
+    dialog = editor.ask_unlock()
+    assert dialog.error.isVisible() and dialog.error.text() == NO_DDFPT_MESSAGE
+    assert not dialog.ddfpt_login.isEnabled() and not dialog.ddfpt_password.isEnabled()
+    assert not dialog.reason.isEnabled() and not dialog.ok_button.isEnabled()
+    assert dialog.unlock() is None
+    assert editor.sheet.is_final
+    dialog.reject()
 
 
 def test_editor_date_is_today_for_a_new_draft(

@@ -12,6 +12,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.ui.main_window import MainWindow
@@ -20,7 +21,11 @@ from livret.ui.main_window import MainWindow
 @pytest.fixture
 def window(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    main = MainWindow(build_services(demo_database), database_name="démo", settings=settings)
+    main = MainWindow(
+        build_services(demo_database, local_profile(demo_database)),
+        database_name="démo",
+        settings=settings,
+    )
     qtbot.addWidget(main)
     main.show()
     main.tabs.setCurrentWidget(main.bilans_module)
@@ -117,7 +122,7 @@ def test_own_draft_opens_editable_and_others_read_only(
                 "WHERE status = 'draft') ORDER BY id LIMIT 1"
             )
         ).scalar_one()
-    services = build_services(demo_database)
+    services = build_services(demo_database, local_profile(demo_database))
     own = services.bilans.open_draft(learner_id)
     module.reload()
     module.table.setFocus()

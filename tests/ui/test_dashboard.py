@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from livret.domain.levels import style_of
+from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.services.dto import LearnerDashboard
@@ -34,7 +35,7 @@ from tests.demo_queries import learner_with
 
 @pytest.fixture
 def view(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> Iterator[DashboardView]:
-    services = build_services(demo_database)
+    services = build_services(demo_database, local_profile(demo_database))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     widget = DashboardView(
         services.dashboards, services.bilans, services.catalog.list_specialties(), settings
@@ -297,7 +298,7 @@ def test_jump_list_scrolls_to_a_section(view: DashboardView, demo_database: Data
 
 
 def test_options_are_remembered(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> None:
-    services = build_services(demo_database)
+    services = build_services(demo_database, local_profile(demo_database))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
     def make() -> DashboardView:

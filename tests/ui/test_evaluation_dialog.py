@@ -9,6 +9,7 @@ from PySide6.QtCore import QDate, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.services.evaluations import EvaluationDraft, EvaluationService, GridResult
@@ -25,7 +26,7 @@ def as_date(value: object) -> dt.date:
 
 @pytest.fixture
 def dialog(qtbot: QtBot, demo_database: Database) -> EvaluationDialog:
-    services = build_services(demo_database)
+    services = build_services(demo_database, local_profile(demo_database))
     school_class = services.catalog.list_classes()[0]
     learners = services.catalog.list_learners(school_class.id)
     assert len(learners) >= 3
@@ -206,7 +207,7 @@ def test_edit_mode_shows_the_stored_evaluation_and_saves_changes(
 ) -> None:
     errors: list[str] = []
     monkeypatch.setattr(dialog_module.messages, "show_error", lambda _p, m: errors.append(m))
-    services = build_services(demo_database)
+    services = build_services(demo_database, local_profile(demo_database))
     school_class = services.catalog.list_classes()[0]
     learners = services.catalog.list_learners(school_class.id)
     tree = services.evaluations.criteria_tree()
@@ -291,7 +292,7 @@ def test_edit_mode_shows_the_stored_evaluation_and_saves_changes(
 
 
 def test_edit_mode_without_change_writes_nothing(qtbot: QtBot, demo_database: Database) -> None:
-    services = build_services(demo_database)
+    services = build_services(demo_database, local_profile(demo_database))
     school_class = services.catalog.list_classes()[0]
     evaluation_id = services.evaluations.list_for_class(school_class.id)[0].id
     dialog = EvaluationDialog.for_edit(

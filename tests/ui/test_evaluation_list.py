@@ -12,6 +12,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from livret.services.authentication import local_profile
 from livret.services.container import Services, build_services
 from livret.services.database import Database
 from livret.services.evaluations import EvaluationDraft, GridResult
@@ -91,7 +92,7 @@ def actions_of(database: Database, evaluation_id: int) -> list[str]:
 
 @pytest.fixture
 def services(demo_database: Database) -> Services:
-    return build_services(demo_database)
+    return build_services(demo_database, local_profile(demo_database))
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from livret.domain.roles import Actor, Role
 from livret.exchange.results_file import ResultsFile
+from livret.services.authentication import local_profile
 from livret.services.container import Services, build_services
 from livret.services.database import Database
 from livret.services.results_import import (
@@ -41,10 +42,12 @@ from tests.services.test_siecle_import import MAIN, learners
 
 TIMEOUT = 20_000
 
+LEARNER = Actor(user_id=None, display_name="Un apprenant", role=Role.LEARNER)
+
 
 @pytest.fixture
 def services(demo_database: Database) -> Services:
-    return build_services(demo_database)
+    return build_services(demo_database, local_profile(demo_database))
 
 
 @pytest.fixture
@@ -363,7 +366,7 @@ def test_a_learner_may_not_import(
     qtbot: QtBot, parent: QWidget, services: Services, tmp_path: Path, errors: list[str]
 ) -> None:
     path = write(tmp_path / "x.csv", csv_data([[DAY, "F", "X", "1", "2", "3", ""]]))
-    dialog = open_results_import(parent, services.for_role(Role.LEARNER), path)
+    dialog = open_results_import(parent, build_services(services.database, LEARNER), path)
     assert dialog is not None
     wait_checked(qtbot, dialog)
     assert errors == [

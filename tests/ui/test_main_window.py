@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
+from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.services.evaluations import EvaluationDraft, GridResult
@@ -20,7 +21,7 @@ from tests.ui.test_evaluation_list import BoxAnswer
 
 
 def make_window(qtbot: QtBot, database: Database, settings_file: Path) -> MainWindow:
-    services = build_services(database)
+    services = build_services(database, local_profile(database))
     settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
     window = MainWindow(
         services,

@@ -13,6 +13,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.ui import marks_dialog
@@ -22,7 +23,11 @@ from livret.ui.main_window import MainWindow
 @pytest.fixture
 def window(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    main = MainWindow(build_services(demo_database), database_name="démo", settings=settings)
+    main = MainWindow(
+        build_services(demo_database, local_profile(demo_database)),
+        database_name="démo",
+        settings=settings,
+    )
     qtbot.addWidget(main)
     main.show()
     main.selector.class_combo.setCurrentIndex(0)

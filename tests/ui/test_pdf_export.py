@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
+from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.ui import messages, pdf_export
@@ -19,7 +20,11 @@ from livret.ui.main_window import MainWindow
 @pytest.fixture
 def window(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    main = MainWindow(build_services(demo_database), database_name="démo", settings=settings)
+    main = MainWindow(
+        build_services(demo_database, local_profile(demo_database)),
+        database_name="démo",
+        settings=settings,
+    )
     qtbot.addWidget(main)
     main.show()
     main.tabs.setCurrentWidget(main.bilans_module)

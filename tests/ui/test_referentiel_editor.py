@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from livret.domain.referentiel import parse_referentiel
-from livret.domain.roles import Role
+from livret.domain.roles import Actor, Role
+from livret.services.authentication import local_profile
 from livret.services.container import Services, build_services
 from livret.services.database import Database
 from livret.services.referentiel import ReferentielService
@@ -31,6 +32,8 @@ from tests.ui.test_bilan_editor import type_text
 USED_CRITERION = "PLP-CP03-04"
 """A PLP criterion with results in the demo data (seed 7)."""
 
+LEARNER = Actor(user_id=None, display_name="Un apprenant", role=Role.LEARNER)
+
 
 @pytest.fixture(autouse=True)
 def _discard_on_close(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,7 +43,7 @@ def _discard_on_close(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def services(demo_database: Database) -> Services:
-    return build_services(demo_database)
+    return build_services(demo_database, local_profile(demo_database))
 
 
 @pytest.fixture
@@ -289,7 +292,7 @@ def test_search_ignores_accents_and_case(qtbot: QtBot, editor: ReferentielEditor
 
 
 def test_a_learner_reads_the_referentiel_without_editing(qtbot: QtBot, services: Services) -> None:
-    editor = open_referentiel_editor(None, services.for_role(Role.LEARNER))
+    editor = open_referentiel_editor(None, build_services(services.database, LEARNER))
     assert editor is not None
     qtbot.addWidget(editor)
     assert editor.read_only_note.isVisible()

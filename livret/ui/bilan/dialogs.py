@@ -1,10 +1,12 @@
-"""The small dialogs of a bilan: type CONFIRMATION to finalize, give a reason to unlock."""
+"""The small dialogs of a bilan: type CONFIRMATION to finalize; a reason and the DDFPT's
+countersignature to unlock."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -12,6 +14,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from livret.domain.errors import LivretError
+from livret.services.authentication import NO_DDFPT_MESSAGE
+from livret.services.bilans import BilanService, BilanSheet
+from livret.ui.login_dialog import ERROR_STYLE
 
 CONFIRMATION_WORD = "CONFIRMATION"
 
@@ -24,8 +31,8 @@ class ConfirmationDialog(QDialog):
         self.setWindowTitle(self.tr("Enregistrer définitivement"))
         text = self.tr(
             "<p>Le bilan de <b>%1</b> va être enregistré définitivement.</p>"
-            "<p>Il ne pourra plus être modifié (seul le DDFPT peut le déverrouiller) et sa "
-            "date ouvre une nouvelle période d'évaluations.</p>"
+            "<p>Il ne pourra plus être modifié (seul le DDFPT peut autoriser son "
+            "déverrouillage) et sa date ouvre une nouvelle période d'évaluations.</p>"
         ).replace("%1", learner_name)
         if missing:
             text += self.tr(
@@ -65,22 +72,54 @@ class ConfirmationDialog(QDialog):
 
 
 class UnlockDialog(QDialog):
-    """The DDFPT gives the reason of an unlock; it goes to the audit log and the history."""
+    """The reason of an unlock, countersigned by the DDFPT's own login and password.
 
-    def __init__(self, learner_name: str, parent: QWidget | None = None) -> None:
+    Whoever is logged in asks; the DDFPT types their identifiant and password on this
+    computer. OK calls `bilans.unlock` itself: a refusal is shown here (the password
+    cleared, nothing written); accepted, `sheet` is the bilan, a draft again. Without
+    any DDFPT account the dialog says so and nothing can be typed.
+    """
+
+    def __init__(
+        self,
+        bilans: BilanService,
+        bilan_id: int,
+        learner_name: str,
+        *,
+        ddfpt_exists: bool,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._bilans = bilans
+        self._bilan_id = bilan_id
+        self._ddfpt_exists = ddfpt_exists
+        self.sheet: BilanSheet | None = None
         self.setWindowTitle(self.tr("Déverrouiller le bilan"))
         explanation = QLabel(
             self.tr(
                 "Le bilan définitif de <b>%1</b> redeviendra un brouillon modifiable. "
-                "Indiquez la raison du déverrouillage : elle est enregistrée dans "
-                "l'historique du bilan."
+                "Indiquez le motif du déverrouillage : il est enregistré dans "
+                "l'historique du bilan et dans le journal."
             ).replace("%1", learner_name)
         )
         explanation.setWordWrap(True)
         self.reason = QPlainTextEdit()
-        self.reason.setAccessibleName(self.tr("Raison du déverrouillage"))
+        self.reason.setAccessibleName(self.tr("Motif du déverrouillage"))
         self.reason.setPlaceholderText(self.tr("Ex. : erreur de positionnement sur CC3.1"))
+        self.reason.setMaximumHeight(90)
+        countersign = QLabel(
+            self.tr("Le DDFPT saisit lui-même son identifiant et son mot de passe sur ce poste.")
+        )
+        countersign.setWordWrap(True)
+        self.ddfpt_login = QLineEdit()
+        self.ddfpt_login.setAccessibleName(self.tr("Identifiant du DDFPT"))
+        self.ddfpt_password = QLineEdit()
+        self.ddfpt_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.ddfpt_password.setAccessibleName(self.tr("Mot de passe du DDFPT"))
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -88,13 +127,53 @@ class UnlockDialog(QDialog):
         self.ok_button.setText(self.tr("Déverrouiller"))
         self.ok_button.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Annuler"))
-        self.buttons.accepted.connect(self.accept)
+        self.buttons.accepted.connect(self.unlock)
         self.buttons.rejected.connect(self.reject)
-        self.reason.textChanged.connect(
-            lambda: self.ok_button.setEnabled(bool(self.reason.toPlainText().strip()))
-        )
+        for field in (self.ddfpt_login, self.ddfpt_password):
+            field.textChanged.connect(self._update_ok)
+        self.reason.textChanged.connect(self._update_ok)
+        form = QFormLayout()
+        form.addRow(self.tr("&Motif :"), self.reason)
+        form.addRow(countersign)
+        form.addRow(self.tr("&Identifiant du DDFPT :"), self.ddfpt_login)
+        form.addRow(self.tr("Mot de &passe du DDFPT :"), self.ddfpt_password)
         layout = QVBoxLayout(self)
         layout.addWidget(explanation)
-        layout.addWidget(self.reason)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(520)
+        if not ddfpt_exists:
+            for widget in (self.reason, self.ddfpt_login, self.ddfpt_password):
+                widget.setEnabled(False)
+            self.error.setText(NO_DDFPT_MESSAGE)
+            self.error.show()
+
+    def _update_ok(self) -> None:
+        self.ok_button.setEnabled(
+            self._ddfpt_exists
+            and bool(self.reason.toPlainText().strip())
+            and bool(self.ddfpt_login.text().strip())
+            and bool(self.ddfpt_password.text())
+        )
+
+    def unlock(self) -> BilanSheet | None:
+        """« Déverrouiller »: the bilan unlocked (and the dialog accepted), or the refusal."""
+        if not self._ddfpt_exists:
+            return None
+        try:
+            sheet = self._bilans.unlock(
+                self._bilan_id,
+                reason=self.reason.toPlainText(),
+                ddfpt_login=self.ddfpt_login.text(),
+                ddfpt_password=self.ddfpt_password.text(),
+            )
+        except LivretError as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            self.ddfpt_password.clear()
+            self.ddfpt_password.setFocus()
+            return None
+        self.sheet = sheet
+        self.accept()
+        return sheet

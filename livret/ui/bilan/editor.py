@@ -37,7 +37,9 @@ from PySide6.QtWidgets import (
 from livret.domain.errors import LivretError
 from livret.domain.levels import style_of
 from livret.domain.suggestion import Suggestion
+from livret.services.authentication import has_active_ddfpt
 from livret.services.bilans import BilanService, BilanSheet
+from livret.services.database import Database
 from livret.ui.bilan.dialogs import ConfirmationDialog, UnlockDialog
 from livret.ui.dashboard.picker import LevelPicker
 from livret.ui.messages import UnsavedChoice, ask_unsaved, show_error
@@ -147,10 +149,13 @@ class BilanEditor(QDialog):
         *,
         can_unlock: bool,
         read_only: bool = False,
+        database: Database | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`database` tells the unlock dialog whether a DDFPT account exists at all."""
         super().__init__(parent)
         self._bilans = bilans
+        self._database = database
         self._read_only = read_only
         self._suggestions = dict(suggestions)
         self._can_unlock = can_unlock
@@ -430,17 +435,22 @@ class BilanEditor(QDialog):
         self.bilan_changed.emit(sheet.learner_id)
 
     def ask_unlock(self) -> UnlockDialog:
-        dialog = UnlockDialog(self._sheet.learner_name, self)
-        dialog.accepted.connect(lambda: self._unlock(dialog.reason.toPlainText()))
+        """Déverrouiller: the reason, countersigned by the DDFPT's login and password."""
+        dialog = UnlockDialog(
+            self._bilans,
+            self._sheet.bilan_id,
+            self._sheet.learner_name,
+            ddfpt_exists=self._database is None or has_active_ddfpt(self._database),
+            parent=self,
+        )
+        dialog.accepted.connect(lambda: self._on_unlocked(dialog))
         self.unlock_dialog = dialog
         dialog.open()
         return dialog
 
-    def _unlock(self, reason: str) -> None:
-        try:
-            sheet = self._bilans.unlock(self._sheet.bilan_id, reason=reason)
-        except LivretError as exc:
-            show_error(self, exc.message)
+    def _on_unlocked(self, dialog: UnlockDialog) -> None:
+        sheet = dialog.sheet
+        if sheet is None:
             return
         self._load(sheet)
         self.bilan_changed.emit(sheet.learner_id)

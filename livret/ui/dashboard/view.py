@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from livret.domain.errors import LivretError
-from livret.domain.roles import Role
 from livret.domain.suggestion import METHOD_LABELS, SuggestionMethod, SuggestionSettings
 from livret.services.bilans import BilanService, BilanSheet
 from livret.services.dashboard import DashboardService
+from livret.services.database import Database
 from livret.services.dto import LearnerDashboard
 from livret.ui.bilan.editor import BilanEditor
 from livret.ui.dashboard.delegate import MarkDelegate, RowHeader
@@ -76,10 +76,14 @@ class DashboardView(QWidget):
         specialties: Sequence[tuple[str, str]],
         settings: QSettings,
         parent: QWidget | None = None,
+        *,
+        database: Database | None = None,
     ) -> None:
+        """`database` lets the unlock dialog tell whether a DDFPT account exists."""
         super().__init__(parent)
         self._dashboards = dashboards
         self._bilans = bilans
+        self._database = database
         self.editor: BilanEditor | None = None
         self._settings = settings
         self._specialties = [code for code, _ in specialties]
@@ -288,7 +292,7 @@ class DashboardView(QWidget):
     # -- slots -------------------------------------------------------------------------
 
     def set_bilan_service(self, bilans: BilanService) -> None:
-        """The profile's role changed: bilans are now written as that actor."""
+        """The session's actor changed (its display name): bilans are written as that actor."""
         self._bilans = bilans
 
     def open_bilan_editor(self) -> BilanEditor | None:
@@ -304,7 +308,7 @@ class DashboardView(QWidget):
         return self._open_editor(sheet)
 
     def open_final_bilan(self, bilan_id: int) -> BilanEditor | None:
-        """A final bilan, read-only (the DDFPT may unlock it from there)."""
+        """A final bilan, read-only (unlocked from there with the DDFPT's countersignature)."""
         try:
             sheet = self._bilans.sheet(bilan_id)
         except LivretError as exc:
@@ -321,7 +325,8 @@ class DashboardView(QWidget):
             self._bilans,
             sheet,
             suggestions,
-            can_unlock=self._bilans.actor.role is Role.DDFPT,
+            can_unlock=self._bilans.actor.may_position,
+            database=self._database,
             parent=self,
         )
         editor.bilan_changed.connect(self._on_bilan_changed)
