@@ -143,8 +143,8 @@ def handle(args: argparse.Namespace, db: str | None) -> int:
             _add(args, service)
         elif action == "passwd":
             password = read_password()
-            service.set_password(args.login, password)
-            print(f"Mot de passe de « {args.login.strip().casefold()} » enregistré.")
+            info = service.set_password(args.login, password)
+            print(f"Mot de passe de « {info.login} » enregistré.")
         elif action in ("disable", "enable"):
             info = service.set_active(args.login, action == "enable")
             state = "réactivé" if info.active else "désactivé"
