@@ -122,21 +122,23 @@ class AuditDialog(QDialog):
         close.clicked.connect(self.accept)
 
         filters = QHBoxLayout()
-        for label, widget in (
+        dates: tuple[tuple[str, QWidget], ...] = (
             (self.tr("&Du"), self.since),
             (self.tr("&Au"), self.until),
-        ):
+        )
+        for label, widget in dates:
             caption = QLabel(label)
             caption.setBuddy(widget)
             filters.addWidget(caption)
             filters.addWidget(widget)
         filters.addWidget(self.all_dates_button)
         filters.addSpacing(12)
-        for label, widget in (
+        others: tuple[tuple[str, QWidget], ...] = (
             (self.tr("&Utilisateur"), self.user),
             (self.tr("&Type"), self.kind),
             (self.tr("Ap&prenant"), self.learner),
-        ):
+        )
+        for label, widget in others:
             caption = QLabel(label)
             caption.setBuddy(widget)
             filters.addWidget(caption)
