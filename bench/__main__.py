@@ -28,7 +28,7 @@ from livret.services.dashboard import DashboardService
 from livret.services.database import Database, open_database
 from livret.services.demo import create_demo
 from livret.services.exports import ExportService
-from livret.services.users import local_actor
+from livret.services.users import command_line_actor
 from livret.ui.bilan.editor import BilanEditor
 from livret.ui.dashboard.view import DashboardView
 
@@ -79,13 +79,13 @@ def main() -> int:
     step = max(1, len(learner_ids) // args.learners)
     sample = learner_ids[::step][: args.learners]
 
-    service = DashboardService(database)
+    service = DashboardService(database, command_line_actor(database))
     raw = sqlite3.connect(args.db)
     app = QApplication.instance() or QApplication([])
     view = DashboardView(
         service,
-        BilanService(database, local_actor(database)),
-        CatalogService(database).list_specialties(),
+        BilanService(database, command_line_actor(database)),
+        CatalogService(database, command_line_actor(database)).list_specialties(),
         QSettings(str(OUT / "bench-settings.ini"), QSettings.Format.IniFormat),
     )
     view.resize(1400, 900)
@@ -182,7 +182,7 @@ def main() -> int:
 
 def measure_pdfs(database: Database, sample_size: int) -> tuple[list[float], float, int]:
     """One bilan's PDF, then the biggest class of the first year (each learner + combined)."""
-    exports = ExportService(database, local_actor(database))
+    exports = ExportService(database, command_line_actor(database))
     with database.engine.connect() as connection:
         finals = [
             row[0]
@@ -214,7 +214,7 @@ def measure_editor(database: Database, view: DashboardView, sample_size: int) ->
                 "SELECT id FROM bilan WHERE status = 'draft' ORDER BY id"
             ).fetchall()
         ][:sample_size]
-    bilans = BilanService(database, local_actor(database))
+    bilans = BilanService(database, command_line_actor(database))
 
     def open_editor(bilan_id: int) -> object:
         editor = BilanEditor(bilans, bilans.sheet(bilan_id), {}, can_unlock=False, parent=view)

@@ -18,11 +18,13 @@ from livret.domain.errors import (
 )
 from livret.domain.roles import Actor, Role
 from livret.services import bilans
+from livret.services.authentication import LoginRefused
 from livret.services.bilans import BilanService, BilanSheet
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
-from livret.services.users import local_actor
+from livret.services.users import command_line_actor
 from livret.storage.guards import is_final_bilan_refusal
+from tests.accounts import PASSWORD, make_account
 from tests.demo_queries import learner_with
 
 CC_CODES = [
@@ -48,10 +50,14 @@ def scalar(database: Database, sql: str, **params: Any) -> Any:
         return connection.execute(text(sql), params).scalar_one()
 
 
+COUNTERSIGN = {"ddfpt_login": "test-ddfpt", "ddfpt_password": PASSWORD}
+"""The countersignature of make_account's DDFPT."""
+
+
 def services(database: Database) -> tuple[BilanService, BilanService]:
-    """The same local profile as teacher and as DDFPT."""
-    teacher = BilanService(database, local_actor(database, Role.TEACHER))
-    ddfpt = BilanService(database, local_actor(database, Role.DDFPT))
+    """The database's teacher (the CLI's actor) and a DDFPT account, logged in."""
+    teacher = BilanService(database, command_line_actor(database))
+    ddfpt = BilanService(database, make_account(database, Role.DDFPT))
     return teacher, ddfpt
 
 
@@ -138,22 +144,17 @@ def saved_draft(database: Database, service: BilanService, learner_id: int) -> B
     )
 
 
-# -- local profile ------------------------------------------------------------------------
+# -- command-line actor -------------------------------------------------------------------
 
 
-def test_local_profile_acts_as_ddfpt_through_its_own_user(database: Database) -> None:
-    teacher = local_actor(database)
-    ddfpt = local_actor(database, Role.DDFPT)
-    again = local_actor(database, Role.DDFPT)
+def test_command_line_actor_is_the_first_teacher_and_creates_nobody(database: Database) -> None:
+    before = query(database, "SELECT id, login, role FROM app_user ORDER BY id")
+    actor = command_line_actor(database)
 
-    assert teacher.role is Role.TEACHER and ddfpt.role is Role.DDFPT
-    assert ddfpt.display_name == f"{teacher.display_name} (DDFPT)"
-    assert again == ddfpt and ddfpt.user_id != teacher.user_id
-    users = query(database, "SELECT id, login, role FROM app_user ORDER BY id")
-    assert len(users) == 2
-    (first_id, login, role), (_, ddfpt_login, ddfpt_role) = users
-    assert (first_id, role) == (teacher.user_id, "enseignant")  # unchanged
-    assert (ddfpt_login, ddfpt_role) == (f"{login}-ddfpt", "ddfpt")
+    assert actor.role is Role.TEACHER and not actor.local
+    assert actor.user_id == before[0][0] and before[0][2] == "enseignant"
+    assert command_line_actor(database) == actor
+    assert query(database, "SELECT id, login, role FROM app_user ORDER BY id") == before
 
 
 # -- draft and sheet ----------------------------------------------------------------------
@@ -182,7 +183,7 @@ def test_open_draft_creates_once_then_reuses(database: Database) -> None:
     again = teacher.open_draft(learner_id)
     assert again == sheet
     assert scalar(database, "SELECT COUNT(*) FROM bilan") == 1
-    assert scalar(database, "SELECT COUNT(*) FROM audit_event") == 1
+    assert scalar(database, "SELECT COUNT(*) FROM audit_event WHERE entity = 'bilan'") == 1
 
 
 def test_open_draft_reuses_the_dashboard_draft(database: Database) -> None:
@@ -227,7 +228,7 @@ def test_sheets_of_a_learner_with_history(demo_database: Database) -> None:
 
     sheet = teacher.open_draft(learner_id)  # the existing draft, nothing created
     assert sheet.bilan_id == draft.id
-    assert scalar(demo_database, "SELECT COUNT(*) FROM audit_event") == 0
+    assert scalar(demo_database, "SELECT COUNT(*) FROM audit_event WHERE entity = 'bilan'") == 0
     assert sheet.learner_name == f"{first.family_name.upper()} {first.first_name}"
     assert (sheet.class_label, sheet.school_year_label) == (draft.class_label, draft.year_label)
     assert sheet.author == draft.author
@@ -521,7 +522,7 @@ def test_finalize_then_every_edit_path_is_refused(database: Database) -> None:
 def test_finalize_starts_a_new_period(demo_database: Database) -> None:
     teacher, _ = services(demo_database)
     learner_id = learner_with(demo_database, 2, True)
-    dashboards = DashboardService(demo_database)
+    dashboards = DashboardService(demo_database, command_line_actor(demo_database))
     before = dashboards.learner_dashboard(learner_id)
     assert before.draft is not None
     assert before.period_boundaries == (dt.date(2025, 12, 12), dt.date(2026, 3, 20))
@@ -559,16 +560,64 @@ def _finalized(database: Database, service: BilanService) -> BilanSheet:
     return service.finalize(draft.bilan_id, version=draft.version, confirmation="CONFIRMATION")
 
 
-def test_teacher_cannot_unlock(database: Database) -> None:
+def unlocked_events(database: Database) -> int:
+    return int(scalar(database, "SELECT COUNT(*) FROM audit_event WHERE action = 'bilan_unlocked'"))
+
+
+def test_unlock_needs_a_ddfpt_countersignature(database: Database) -> None:
     teacher, _ = services(database)
     final = _finalized(database, teacher)
     before = stored(database, final.bilan_id)
+    make_account(database, Role.TEACHER, "collegue")
 
-    with pytest.raises(PermissionDenied) as refused:
-        teacher.unlock(final.bilan_id, reason="Erreur de saisie")
-    assert refused.value.message == "Seul le DDFPT peut déverrouiller un bilan définitif."
+    with pytest.raises(LoginRefused):
+        teacher.unlock(
+            final.bilan_id, reason="Erreur", ddfpt_login="test-ddfpt", ddfpt_password="faux"
+        )
+    with pytest.raises(LoginRefused):
+        teacher.unlock(
+            final.bilan_id, reason="Erreur", ddfpt_login="inconnu", ddfpt_password=PASSWORD
+        )
+    with pytest.raises(PermissionDenied):  # a teacher's account does not countersign
+        teacher.unlock(
+            final.bilan_id, reason="Erreur", ddfpt_login="collegue", ddfpt_password=PASSWORD
+        )
     assert stored(database, final.bilan_id) == before
-    assert scalar(database, "SELECT COUNT(*) FROM audit_event WHERE action = 'bilan_unlocked'") == 0
+    assert unlocked_events(database) == 0
+    # The failed countersignatures are audited with the session's user.
+    failures = query(
+        database,
+        "SELECT session_user_id FROM audit_event WHERE action = 'countersign_failed'",
+    )
+    assert failures and {row[0] for row in failures} == {teacher.actor.user_id}
+
+
+def test_unlock_refused_without_any_ddfpt_account(database: Database) -> None:
+    teacher = BilanService(database, command_line_actor(database))
+    final = _finalized(database, teacher)
+    with pytest.raises(PermissionDenied, match="Aucun compte DDFPT"):
+        teacher.unlock(final.bilan_id, reason="Erreur", **COUNTERSIGN)
+    assert stored(database, final.bilan_id)[0] == "final"
+    assert unlocked_events(database) == 0
+
+
+def test_ddfpt_countersigns_at_a_teachers_computer(database: Database) -> None:
+    teacher, ddfpt = services(database)
+    final = _finalized(database, teacher)
+
+    unlocked = teacher.unlock(final.bilan_id, reason="Erreur de saisie", **COUNTERSIGN)
+    assert not unlocked.is_final
+    expected = f"{ddfpt.actor.display_name}, au poste de {teacher.actor.display_name}"
+    assert unlocked.history[-1].actor == expected
+    row = query(
+        database,
+        "SELECT user_id, session_user_id, details FROM audit_event "
+        "WHERE action = 'bilan_unlocked' AND entity_id = :b",
+        b=final.bilan_id,
+    )
+    assert [tuple(r) for r in row] == [
+        (ddfpt.actor.user_id, teacher.actor.user_id, "Erreur de saisie")
+    ]
 
 
 def test_ddfpt_unlocks_with_a_reason(database: Database) -> None:
@@ -577,10 +626,10 @@ def test_ddfpt_unlocks_with_a_reason(database: Database) -> None:
     before = stored(database, final.bilan_id)
     for blank in ("", "   ", "\n\t"):
         with pytest.raises(ValidationError, match="motif"):
-            ddfpt.unlock(final.bilan_id, reason=blank)
+            ddfpt.unlock(final.bilan_id, reason=blank, **COUNTERSIGN)
     assert stored(database, final.bilan_id) == before
 
-    unlocked = ddfpt.unlock(final.bilan_id, reason="  Erreur de saisie sur CC3.2\n")
+    unlocked = ddfpt.unlock(final.bilan_id, reason="  Erreur de saisie sur CC3.2\n", **COUNTERSIGN)
     assert (unlocked.status, unlocked.is_final) == ("draft", False)
     assert unlocked.version == final.version + 1
     # Nothing else changed: texts, date, positionings, finalization trace.
@@ -597,12 +646,14 @@ def test_ddfpt_unlocks_with_a_reason(database: Database) -> None:
         ("Déverrouillé", ddfpt.actor.display_name),
     ]
     assert unlocked.history[-1].details == "Erreur de saisie sur CC3.2"
-    assert unlocked.history[-1].actor.endswith("(DDFPT)")
-    assert scalar(
-        database,
-        "SELECT user_id FROM audit_event WHERE action = 'bilan_unlocked' AND entity_id = :b",
-        b=final.bilan_id,
-    ) == (ddfpt.actor.user_id)
+    assert tuple(
+        query(
+            database,
+            "SELECT user_id, session_user_id FROM audit_event "
+            "WHERE action = 'bilan_unlocked' AND entity_id = :b",
+            b=final.bilan_id,
+        )[0]
+    ) == (ddfpt.actor.user_id, ddfpt.actor.user_id)
 
     # A draft again: editable, then final again; a second unlock needs a new audit event.
     ids = cc_ids(database)
@@ -615,7 +666,7 @@ def test_ddfpt_unlocks_with_a_reason(database: Database) -> None:
     )
     refinal = teacher.finalize(fixed.bilan_id, version=fixed.version, confirmation="CONFIRMATION")
     assert refinal.is_final and current_levels(refinal)["CC3.2"] == "3"
-    again = ddfpt.unlock(refinal.bilan_id, reason="Deuxième correction")
+    again = ddfpt.unlock(refinal.bilan_id, reason="Deuxième correction", **COUNTERSIGN)
     assert again.status == "draft"
     assert [e.action for e in again.history][-3:] == [
         "bilan_saved",
@@ -632,13 +683,13 @@ def test_unlock_refused_while_the_learner_has_another_draft(database: Database) 
     before = stored(database, final.bilan_id)
 
     with pytest.raises(ValidationError, match="déjà un brouillon"):
-        ddfpt.unlock(final.bilan_id, reason="Erreur de saisie")
+        ddfpt.unlock(final.bilan_id, reason="Erreur de saisie", **COUNTERSIGN)
     assert stored(database, final.bilan_id) == before
     with pytest.raises(ValidationError, match="pas définitif"):
-        ddfpt.unlock(other.bilan_id, reason="Erreur de saisie")
+        ddfpt.unlock(other.bilan_id, reason="Erreur de saisie", **COUNTERSIGN)
     with pytest.raises(NotFound):
-        ddfpt.unlock(999_999, reason="Erreur de saisie")
-    assert scalar(database, "SELECT COUNT(*) FROM audit_event WHERE action = 'bilan_unlocked'") == 0
+        ddfpt.unlock(999_999, reason="Erreur de saisie", **COUNTERSIGN)
+    assert unlocked_events(database) == 0
 
 
 # -- concurrent changes -------------------------------------------------------------------
@@ -656,7 +707,7 @@ def test_concurrent_draft_creation_is_a_conflict(
     with pytest.raises(ConflictError, match="vient d'être créé"):
         teacher.open_draft(learner_id)
     assert query(database, "SELECT id, status FROM bilan") == [(existing.bilan_id, "draft")]
-    assert scalar(database, "SELECT COUNT(*) FROM audit_event") == 1
+    assert scalar(database, "SELECT COUNT(*) FROM audit_event WHERE entity = 'bilan'") == 1
 
 
 @pytest.mark.parametrize("change", ["save", "finalize"])
@@ -711,11 +762,11 @@ def test_unlock_removes_the_stored_mark(demo_database: Database) -> None:
             text("SELECT id, class_id FROM bilan WHERE learner_id = :l AND status = 'final'"),
             {"l": learner_id},
         ).one()
-    teacher = local_actor(demo_database, Role.TEACHER)
+    teacher = command_line_actor(demo_database)
     saved = MarkService(demo_database, teacher).save(class_id)
     assert any(line.bilan_id == bilan_id and line.stored for line in saved.lines)
-    BilanService(demo_database, local_actor(demo_database, Role.DDFPT)).unlock(
-        bilan_id, reason="Correction du positionnement"
+    BilanService(demo_database, make_account(demo_database, Role.DDFPT)).unlock(
+        bilan_id, reason="Correction du positionnement", **COUNTERSIGN
     )
     with demo_database.engine.connect() as connection:
         marks = connection.execute(
@@ -726,7 +777,7 @@ def test_unlock_removes_the_stored_mark(demo_database: Database) -> None:
 
 def test_bilan_date_between_the_last_final_bilan_and_today(demo_database: Database) -> None:
     learner_id = learner_with(demo_database, 2, False)
-    service = BilanService(demo_database, local_actor(demo_database, Role.TEACHER))
+    service = BilanService(demo_database, command_line_actor(demo_database))
     sheet = service.open_draft(learner_id)
     for wrong, fragment in (
         (dt.date.today() + dt.timedelta(days=1), "dans le futur"),
@@ -754,8 +805,8 @@ def test_only_the_latest_final_bilan_can_be_unlocked(demo_database: Database) ->
             ),
             {"l": learner_id},
         ).scalars()
-    ddfpt = BilanService(demo_database, local_actor(demo_database, Role.DDFPT))
+    ddfpt = BilanService(demo_database, make_account(demo_database, Role.DDFPT))
     with pytest.raises(ValidationError, match="Seul le dernier bilan définitif"):
-        ddfpt.unlock(older, reason="corriger décembre")
+        ddfpt.unlock(older, reason="corriger décembre", **COUNTERSIGN)
     assert ddfpt.sheet(older).is_final
-    assert not ddfpt.unlock(latest, reason="corriger mars").is_final
+    assert not ddfpt.unlock(latest, reason="corriger mars", **COUNTERSIGN).is_final

@@ -13,6 +13,7 @@ from livret.domain.errors import NotFound
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
+from livret.services.users import command_line_actor
 from tests.demo_queries import learner_with
 
 
@@ -49,7 +50,9 @@ def _learner_with_most_results(database: Database) -> int:
 
 def test_sections_rows_and_results_match_the_database(demo_database: Database) -> None:
     learner_id = _learner_with_most_results(demo_database)
-    dashboard = DashboardService(demo_database).learner_dashboard(learner_id)
+    dashboard = DashboardService(
+        demo_database, command_line_actor(demo_database)
+    ).learner_dashboard(learner_id)
 
     codes = [section.common_competency.code for section in dashboard.sections]
     assert codes == [
@@ -96,7 +99,9 @@ def test_sections_rows_and_results_match_the_database(demo_database: Database) -
 
 def test_evaluations_are_chronological_with_codes_and_periods(demo_database: Database) -> None:
     learner_id = learner_with(demo_database, 2, True)
-    dashboard = DashboardService(demo_database).learner_dashboard(learner_id)
+    dashboard = DashboardService(
+        demo_database, command_line_actor(demo_database)
+    ).learner_dashboard(learner_id)
 
     dates = [evaluation.date for evaluation in dashboard.evaluations]
     assert dates == sorted(dates)
@@ -116,7 +121,9 @@ def test_evaluations_are_chronological_with_codes_and_periods(demo_database: Dat
 
 def test_previous_and_current_positionings(demo_database: Database) -> None:
     learner_id = learner_with(demo_database, 2, True)
-    dashboard = DashboardService(demo_database).learner_dashboard(learner_id)
+    dashboard = DashboardService(
+        demo_database, command_line_actor(demo_database)
+    ).learner_dashboard(learner_id)
     assert dashboard.draft is not None and dashboard.draft.status == "draft"
 
     with demo_database.engine.connect() as connection:
@@ -148,7 +155,7 @@ def test_constant_number_of_queries_whatever_the_history(demo_database: Database
                 "VALUES ('0000000001Z', 'Nouveau', 'Noé') RETURNING id"
             )
         ).scalar_one()
-    service = DashboardService(demo_database)
+    service = DashboardService(demo_database, command_line_actor(demo_database))
     with count_queries(demo_database) as busy_queries:
         busy_dashboard = service.learner_dashboard(busy)
     with count_queries(demo_database) as empty_queries:
@@ -162,11 +169,13 @@ def test_constant_number_of_queries_whatever_the_history(demo_database: Database
 
 def test_unknown_learner(demo_database: Database) -> None:
     with pytest.raises(NotFound, match="Apprenant introuvable"):
-        DashboardService(demo_database).learner_dashboard(999_999)
+        DashboardService(demo_database, command_line_actor(demo_database)).learner_dashboard(
+            999_999
+        )
 
 
 def test_catalog_lists_classes_and_learners(demo_database: Database) -> None:
-    catalog = CatalogService(demo_database)
+    catalog = CatalogService(demo_database, command_line_actor(demo_database))
     classes = catalog.list_classes()
     years = [info.school_year_label for info in classes]
     assert years == sorted(years, reverse=True)
@@ -217,5 +226,8 @@ def test_learners_sorted_in_french_order(database: Database) -> None:
                 ),
                 {"l": learner, "y": year, "c": class_id},
             )
-    names = [s.display_name for s in CatalogService(database).list_learners(class_id)]
+    names = [
+        s.display_name
+        for s in CatalogService(database, command_line_actor(database)).list_learners(class_id)
+    ]
     assert names == ["ELUARD Anaïs", "ÉLUARD Paul", "LEFÈVRE Chloé", "LE GALL Yann", "ZIDANE Léa"]

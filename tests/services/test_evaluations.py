@@ -24,7 +24,7 @@ from livret.services.evaluations import (
     EvaluationService,
     GridResult,
 )
-from livret.services.users import local_actor
+from livret.services.users import command_line_actor
 from tests.demo_queries import learner_with
 
 
@@ -61,7 +61,7 @@ def ids(database: Database) -> tuple[list[int], dict[str, int], int]:
 
 @pytest.fixture
 def service(demo_database: Database) -> EvaluationService:
-    return EvaluationService(demo_database, local_actor(demo_database))
+    return EvaluationService(demo_database, command_line_actor(demo_database))
 
 
 def test_criteria_tree_lists_every_criterion_with_its_cc(

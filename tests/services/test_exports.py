@@ -25,7 +25,8 @@ from livret.services.exports import (
     bilan_file_name,
     safe_file_name,
 )
-from livret.services.users import local_actor
+from livret.services.users import command_line_actor
+from tests.accounts import make_account
 
 CC_CODES = [
     "CC1.1", "CC2.1", "CC2.2", "CC2.3", "CC2.4", "CC3.1", "CC3.2",
@@ -66,7 +67,7 @@ def out(tmp_path: Path) -> Path:
 
 
 def teacher(database: Database) -> ExportService:
-    return ExportService(database, local_actor(database))
+    return ExportService(database, command_line_actor(database))
 
 
 def class_id(database: Database, code: str, year: str) -> int:
@@ -97,7 +98,7 @@ def finalized_with_texts(database: Database) -> tuple[int, dt.date]:
             ),
             {"l": learner_id},
         )
-    service = BilanService(database, local_actor(database))
+    service = BilanService(database, command_line_actor(database))
     draft = service.open_draft(learner_id)
     ids = {row.code: row.common_competency_id for row in draft.rows}
     levels = dict(zip(CC_CODES[:-1], "4321432143214", strict=False))
@@ -148,7 +149,7 @@ def test_bilan_pdf_holds_everything(demo_database: Database, out: Path) -> None:
         document.previous_date is not None
         and document.previous_date.strftime("%d/%m/%Y") in content
     )
-    assert f"Rédigé par : {local_actor(demo_database).display_name}" in flat
+    assert f"Rédigé par : {command_line_actor(demo_database).display_name}" in flat
 
     reader = PdfReader(written)
     assert reader.metadata is not None
@@ -345,7 +346,9 @@ def test_who_may_export(demo_database: Database, out: Path) -> None:
             ),
             {"l": own_learner, "a": True},
         ).scalar_one()
-    learner = ExportService(demo_database, Actor(user_id, "Élève", Role.LEARNER))
+    learner = ExportService(
+        demo_database, Actor(user_id, "Élève", Role.LEARNER, learner_id=own_learner)
+    )
     admin = ExportService(demo_database, Actor(None, "Admin", Role.ADMIN))
 
     assert learner.export_bilan_pdf(own_final, out).exists()
@@ -358,11 +361,11 @@ def test_who_may_export(demo_database: Database, out: Path) -> None:
     )[0]
     with pytest.raises(PermissionDenied, match="ses propres bilans définitifs"):
         learner.export_learner_pdf(other_ine, out)
-    with pytest.raises(PermissionDenied, match="administrateur"):
+    with pytest.raises(PermissionDenied, match="Administrateur"):
         admin.bilan_document(own_final)
     with pytest.raises(PermissionDenied):
         admin.export_class_pdfs("1PLP1", out)
-    ddfpt = ExportService(demo_database, local_actor(demo_database, Role.DDFPT))
+    ddfpt = ExportService(demo_database, make_account(demo_database, Role.DDFPT))
     assert ddfpt.bilan_document(other_final).status == "final"
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, event, text
 from livret import cli_marks
 from livret.domain.errors import NotFound, PermissionDenied, ValidationError
 from livret.domain.marks import MarkSettings
-from livret.domain.roles import Role
+from livret.domain.roles import Actor, Role
 from livret.services.catalog import CatalogService
 from livret.services.database import Database
 from livret.services.marks import (
@@ -37,7 +37,8 @@ from livret.services.marks import (
     SETTINGS_ACTION,
     MarkService,
 )
-from livret.services.users import local_actor
+from livret.services.users import command_line_actor
+from tests.accounts import make_account
 
 ALL_CCS = (
     "CC1.1", "CC2.1", "CC2.2", "CC2.3", "CC2.4", "CC3.1", "CC3.2",
@@ -207,7 +208,7 @@ def build_class(database: Database) -> Fixture:
 
 
 def teacher(database: Database) -> MarkService:
-    return MarkService(database, local_actor(database, Role.TEACHER))
+    return MarkService(database, command_line_actor(database))
 
 
 @pytest.fixture
@@ -279,7 +280,7 @@ def test_golden_marks(database: Database, built: Fixture, rounding: str, weighte
 
 def test_preview_lists_the_class_like_the_catalog(database: Database, built: Fixture) -> None:
     preview = teacher(database).preview(built.class_id)
-    catalog = CatalogService(database).list_learners(built.class_id)
+    catalog = CatalogService(database, command_line_actor(database)).list_learners(built.class_id)
     assert [line.learner for line in preview.lines] == list(catalog)
     assert built.learners["X"] not in {line.learner.id for line in preview.lines}
 
@@ -323,7 +324,7 @@ def test_bad_settings_are_refused_in_french(database: Database, built: Fixture) 
     with pytest.raises(ValidationError, match="coefficient nul"):
         service.save_settings(MarkSettings(weights=dict.fromkeys(ALL_CCS, 0)))
     assert scalar(database, "SELECT COUNT(*) FROM setting WHERE key LIKE 'marks.%'") == 0
-    learner = MarkService(database, local_actor(database, Role.LEARNER))
+    learner = MarkService(database, Actor(None, "Élève", Role.LEARNER))
     with pytest.raises(PermissionDenied):
         learner.save_settings(MarkSettings())
 
@@ -342,20 +343,20 @@ def test_bad_settings_are_refused_in_french(database: Database, built: Fixture) 
 
 def test_only_teachers_and_ddfpt_mark(database: Database, built: Fixture, tmp_path: Path) -> None:
     for role in (Role.LEARNER, Role.ADMIN):
-        service = MarkService(database, local_actor(database, role))
-        with pytest.raises(PermissionDenied, match="enseignants et le DDFPT"):
+        service = MarkService(database, Actor(None, role.value, role))
+        with pytest.raises(PermissionDenied, match="ne permet pas de voir les notes"):
             service.preview(built.class_id)
         with pytest.raises(PermissionDenied):
             service.save(built.class_id)
         with pytest.raises(PermissionDenied):
             service.export(built.class_id, tmp_path / "notes.csv")
     assert not (tmp_path / "notes.csv").exists()
-    ddfpt = MarkService(database, local_actor(database, Role.DDFPT))
+    ddfpt = MarkService(database, make_account(database, Role.DDFPT))
     assert ddfpt.save(built.class_id).marked == 5
 
 
 def test_save_stores_marks_with_their_parameters(database: Database, built: Fixture) -> None:
-    actor = local_actor(database, Role.TEACHER)
+    actor = command_line_actor(database)
     service = MarkService(database, actor)
     before = dt.datetime.now().replace(microsecond=0)
     saved = service.save(built.class_id, MarkSettings(Decimal("0.5"), WEIGHTS))
@@ -470,7 +471,7 @@ def count_queries(database: Database) -> Iterator[list[str]]:
 
 
 def test_constant_number_of_queries(demo_database: Database) -> None:
-    classes = CatalogService(demo_database).list_classes()
+    classes = CatalogService(demo_database, command_line_actor(demo_database)).list_classes()
     biggest = max(classes, key=lambda info: info.learner_count)
     with demo_database.engine.begin() as connection:
         empty = _insert(
@@ -494,7 +495,7 @@ def test_constant_number_of_queries(demo_database: Database) -> None:
 
 
 def test_realistic_class(demo_database: Database, tmp_path: Path) -> None:
-    classes = CatalogService(demo_database).list_classes()
+    classes = CatalogService(demo_database, command_line_actor(demo_database)).list_classes()
     service = teacher(demo_database)
     for info in classes:
         preview = service.preview(info.id, MarkSettings(Decimal("0.5")))

@@ -14,6 +14,7 @@ from livret.domain.errors import NotFound
 from livret.services.catalog import CatalogService
 from livret.services.database import Database
 from livret.services.overview import ClassOverview, OverviewCell, OverviewService
+from livret.services.users import command_line_actor
 
 COUNTED = {"1", "2", "3", "4"}
 
@@ -115,8 +116,8 @@ def expected_cells(database: Database, class_id: int) -> dict[int, list[Overview
 
 
 def test_every_cell_matches_the_tables(demo_database: Database) -> None:
-    catalog = CatalogService(demo_database)
-    service = OverviewService(demo_database)
+    catalog = CatalogService(demo_database, command_line_actor(demo_database))
+    service = OverviewService(demo_database, command_line_actor(demo_database))
     sources: set[str] = set()
     draft_overrides_final = excluded_before_period = 0
     for info in catalog.list_classes():
@@ -189,9 +190,12 @@ def _one_learner_class(database: Database) -> tuple[int, int]:
 
 
 def test_constant_number_of_queries_whatever_the_class(demo_database: Database) -> None:
-    biggest = max(CatalogService(demo_database).list_classes(), key=lambda c: c.learner_count)
+    biggest = max(
+        CatalogService(demo_database, command_line_actor(demo_database)).list_classes(),
+        key=lambda c: c.learner_count,
+    )
     solo_class, solo_learner = _one_learner_class(demo_database)
-    service = OverviewService(demo_database)
+    service = OverviewService(demo_database, command_line_actor(demo_database))
     with count_queries(demo_database) as big_queries:
         big = service.class_overview(biggest.id)
     with count_queries(demo_database) as solo_queries:
@@ -206,7 +210,7 @@ def test_constant_number_of_queries_whatever_the_class(demo_database: Database) 
 
 def test_unknown_class(demo_database: Database) -> None:
     with pytest.raises(NotFound, match="Classe introuvable"):
-        OverviewService(demo_database).class_overview(999_999)
+        OverviewService(demo_database, command_line_actor(demo_database)).class_overview(999_999)
 
 
 def test_latest_positioning_and_current_period_rules(database: Database) -> None:
@@ -314,7 +318,7 @@ def test_latest_positioning_and_current_period_rules(database: Database) -> None
                 {"e": evaluation, "l": learner_id, "c": criterion, "level": level},
             )
 
-    overview = OverviewService(database).class_overview(klass)
+    overview = OverviewService(database, command_line_actor(database)).class_overview(klass)
     assert [row.learner.display_name for row in overview.learners] == [
         "ELUARD Anna",
         "ÉMERY Émile",

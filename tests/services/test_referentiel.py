@@ -16,7 +16,7 @@ from livret import cli_referentiel
 from livret.domain.errors import ConflictError, PermissionDenied
 from livret.domain.referentiel import Referentiel, bundled_referentiel_path, parse_referentiel
 from livret.domain.referentiel_json import referentiel_to_json
-from livret.domain.roles import Role
+from livret.domain.roles import Actor, Role
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
 from livret.services.evaluations import EvaluationService
@@ -25,9 +25,10 @@ from livret.services.referentiel import (
     ReferentielRefused,
     ReferentielService,
 )
-from livret.services.users import local_actor
+from livret.services.users import command_line_actor
 from livret.storage.referentiel_read import read_referentiel
 from livret.storage.referentiel_sync import sync_referentiel
+from tests.accounts import make_account
 
 MSPC_COMPETENCY = {
     "code": "C1.1",
@@ -40,7 +41,11 @@ MSPC_COMPETENCY = {
 
 
 def service(database: Database, role: Role = Role.TEACHER) -> ReferentielService:
-    return ReferentielService(database, local_actor(database, role))
+    if role is Role.TEACHER:
+        return ReferentielService(database, command_line_actor(database))
+    if role is Role.LEARNER:  # refusals only: no learner account needed
+        return ReferentielService(database, Actor(None, "Élève", Role.LEARNER))
+    return ReferentielService(database, make_account(database, role))
 
 
 def as_json(ref: Referentiel) -> dict[str, Any]:
@@ -94,7 +99,7 @@ def test_a_teaching_team_fills_the_empty_mspc_specialty(database: Database) -> N
     assert after == new
     assert after.specialties[1].extra["status"] == "missing"  # details kept
     # Teachers can now evaluate the new criteria.
-    tree = EvaluationService(database, local_actor(database)).criteria_tree()
+    tree = EvaluationService(database, command_line_actor(database)).criteria_tree()
     mspc = next(node for node in tree if node.code == "MSPC")
     assert [(c.code, c.cc_code) for c in mspc.competencies[0].criteria] == [
         ("MSPC-C1.1-01", "CC1.1"),
@@ -198,7 +203,9 @@ def test_a_changed_mapping_warns_then_moves_the_results_on_the_dashboard(
         ).scalar_one()
 
     def section_of(criterion_id: str) -> str:
-        dashboard = DashboardService(demo_database).learner_dashboard(learner_id)
+        dashboard = DashboardService(
+            demo_database, command_line_actor(demo_database)
+        ).learner_dashboard(learner_id)
         return next(
             section.common_competency.code
             for section in dashboard.sections
@@ -285,7 +292,7 @@ def test_a_new_base_can_take_another_referentiel(database: Database) -> None:
     assert preview.changes.lines()[0] == "Référentiel remplacé : « pmia » → « melec »"
     referentiels.apply(other, source_name="melec.json")
     assert referentiels.current() == other
-    tree = EvaluationService(database, local_actor(database)).criteria_tree()
+    tree = EvaluationService(database, command_line_actor(database)).criteria_tree()
     assert [
         (node.code, [c.code for comp in node.competencies for c in comp.criteria]) for node in tree
     ] == [("MELEC", ["MELEC-CP1-01"])]

@@ -27,7 +27,7 @@ from livret.services.results_import import (
     ResultsImportReport,
     ResultsImportService,
 )
-from livret.services.users import local_actor
+from livret.services.users import command_line_actor
 from livret.storage.bulk import COPY_THRESHOLD
 
 HEADER = ["Date", "Nature", "Titre", "INE", "Critère", "Niveau", "Commentaire"]
@@ -83,7 +83,7 @@ def csv_data(rows: list[list[str]], *, delimiter: str = ";", encoding: str = "ut
 
 
 def service(database: Database) -> ResultsImportService:
-    return ResultsImportService(database, local_actor(database))
+    return ResultsImportService(database, command_line_actor(database))
 
 
 def apply(database: Database, data: bytes, name: str = "résultats.csv") -> ResultsImportReport:
@@ -373,7 +373,7 @@ def test_new_evaluation_gets_the_class_its_learners_share(
     )
     assert classes == {"Une classe": demo.class_id, "Deux classes": None}
     author = scalar(demo_database, "SELECT author_id FROM evaluation WHERE title = 'Une classe'")
-    assert author == local_actor(demo_database).user_id
+    assert author == command_line_actor(demo_database).user_id
 
 
 def test_one_audit_event_per_import(demo_database: Database, demo: Demo) -> None:
@@ -386,7 +386,7 @@ def test_one_audit_event_per_import(demo_database: Database, demo: Demo) -> None
     )
     assert len(events) == 1
     actor, entity, details = events[0]
-    assert actor == local_actor(demo_database).display_name
+    assert actor == command_line_actor(demo_database).display_name
     assert entity == "evaluation"
     assert details == (
         "fichier « audit.csv » : 5 lignes, 1 évaluation créée, 0 complétée, "
@@ -399,12 +399,14 @@ def test_who_may_import(demo_database: Database, demo: Demo) -> None:
         csv_data([[DAY, "F", "Rôles", demo.ines[0], demo.criteria[0], "3", ""]]), "r.csv"
     )
     learner = ResultsImportService(demo_database, Actor(None, "Élève", Role.LEARNER))
-    with pytest.raises(PermissionDenied, match="Seuls les enseignants"):
-        learner.check(data)
-    with pytest.raises(PermissionDenied):
-        learner.apply(data)
-    for role in (Role.DDFPT, Role.ADMIN):
-        assert ResultsImportService(demo_database, Actor(None, role.value, role)).check(data).ok
+    admin = ResultsImportService(demo_database, Actor(None, "Admin", Role.ADMIN))
+    for refused in (learner, admin):
+        with pytest.raises(PermissionDenied, match="ne permet pas d"):
+            refused.check(data)
+        with pytest.raises(PermissionDenied):
+            refused.apply(data)
+    ddfpt = Actor(None, "DDFPT", Role.DDFPT)
+    assert ResultsImportService(demo_database, ddfpt).check(data).ok
 
 
 def run_cli(db_url: str, *args: str) -> int:

@@ -31,7 +31,7 @@ from livret.services.siecle_import import (
     guess_grade,
     school_year_label,
 )
-from livret.services.users import local_actor
+from livret.services.users import command_line_actor
 
 DATA = Path(__file__).parents[1] / "exchange" / "data"
 MAIN = DATA / "ElevesSansAdresses.xml"
@@ -92,7 +92,7 @@ def edited(replacements: dict[str, str]) -> SiecleFile:
 
 @pytest.fixture
 def service(database: Database) -> SiecleImportService:
-    return SiecleImportService(database, local_actor(database))
+    return SiecleImportService(database, command_line_actor(database))
 
 
 # -- reading the file (what the dialog calls) ------------------------------------------
@@ -192,7 +192,7 @@ def test_preview_then_apply(database: Database, service: SiecleImportService) ->
     assert len(events) == 1
     actor, entity, entity_id, details = events[0]
     assert (entity, entity_id) == ("school_year", year_id)
-    assert actor == local_actor(database).display_name
+    assert actor == command_line_actor(database).display_name
     assert details == (
         "année 2025-2026, fichier ElevesSansAdresses.xml, UAJ 0331234X : 8 créé(s), "
         "0 modifié(s), 0 inchangé(s), 2 ignoré(s), 1 sorti(s), 3 classe(s) créée(s), "
@@ -394,7 +394,7 @@ def test_nothing_importable_is_refused(database: Database, service: SiecleImport
 def test_permissions(database: Database) -> None:
     siecle = read_siecle(MAIN)
     learner = SiecleImportService(database, Actor(None, "Élève", Role.LEARNER))
-    with pytest.raises(PermissionDenied, match="administrateur"):
+    with pytest.raises(PermissionDenied, match=r"\(Apprenant\) ne permet pas"):
         learner.preview(siecle)
     with pytest.raises(PermissionDenied):
         learner.apply(siecle)
