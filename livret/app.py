@@ -11,6 +11,7 @@ from livret.services.authentication import local_profile, requires_login
 from livret.services.catalog import CatalogService
 from livret.services.container import build_services
 from livret.services.database import Database, open_database
+from livret.services.users import command_line_actor
 from livret.storage.engine import demo_database_path
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def open_demo_database() -> Database:
     path = demo_database_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     database, _ = open_database(str(path), create=True)
-    if not CatalogService(database).list_classes():
+    if not CatalogService(database, command_line_actor(database)).list_classes():
         print("Création de la base de démonstration…", file=sys.stderr)
         create_demo(database)
     return database

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from livret.domain.errors import NotFound
 from livret.domain.levels import style_of
+from livret.services.authentication import local_profile
 from livret.services.catalog import CatalogService
 from livret.services.database import Database
 from livret.services.overview import ClassOverview, OverviewService
@@ -20,8 +21,9 @@ from livret.ui.class_overview import LEARNER_ID_ROLE, ClassOverviewModel, ClassO
 
 def _busiest_class(database: Database) -> int:
     """A class where drafts, final bilans and learners without any all show."""
-    service = OverviewService(database)
-    for info in CatalogService(database).list_classes():
+    actor = local_profile(database)
+    service = OverviewService(database, actor)
+    for info in CatalogService(database, actor).list_classes():
         overview = service.class_overview(info.id)
         sources = {cell.source for row in overview.learners for cell in row.cells}
         if sources == {"draft", "final", "none"}:
@@ -31,7 +33,7 @@ def _busiest_class(database: Database) -> int:
 
 @pytest.fixture
 def view(qtbot: QtBot, demo_database: Database) -> Iterator[ClassOverviewView]:
-    widget = ClassOverviewView(OverviewService(demo_database))
+    widget = ClassOverviewView(OverviewService(demo_database, local_profile(demo_database)))
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
     widget.show_class(_busiest_class(demo_database))

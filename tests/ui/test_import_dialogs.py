@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from livret.domain.permissions import Action, denied_message
 from livret.domain.roles import Actor, Role
 from livret.exchange.results_file import ResultsFile
 from livret.services.authentication import local_profile
@@ -369,9 +370,7 @@ def test_a_learner_may_not_import(
     dialog = open_results_import(parent, build_services(services.database, LEARNER), path)
     assert dialog is not None
     wait_checked(qtbot, dialog)
-    assert errors == [
-        "Seuls les enseignants, le DDFPT et l'administrateur importent des résultats."
-    ]
+    assert errors == [denied_message(LEARNER, Action.IMPORT_RESULTS)]
     assert dialog.step is Step.EMPTY and not dialog.import_button.isEnabled()
 
 
