@@ -102,7 +102,13 @@ class AuditDialog(QDialog):
         self.user.setAccessibleName(self.tr("Utilisateur"))
         self.kind = QComboBox()
         self.kind.setAccessibleName(self.tr("Type d'événement"))
+        for combo in (self.user, self.kind):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(18)
         self.learner = QLineEdit()
+        self.learner.setMinimumWidth(180)
         self.learner.setPlaceholderText(self.tr("Nom de l'apprenant"))
         self.learner.setAccessibleName(self.tr("Apprenant"))
         self.learner.setClearButtonEnabled(True)
@@ -142,7 +148,7 @@ class AuditDialog(QDialog):
             caption = QLabel(label)
             caption.setBuddy(widget)
             filters.addWidget(caption)
-            filters.addWidget(widget, 1)
+            filters.addWidget(widget, 1 if widget is self.learner else 0)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(close)
@@ -164,6 +170,7 @@ class AuditDialog(QDialog):
         self.kind.currentIndexChanged.connect(lambda _i: self.refresh())
         self.learner.textChanged.connect(lambda _t: self._search_timer.start())
         self.refresh()
+        self.table.setFocus()
 
     def _fill_filters(self) -> None:
         self.user.addItem(self.tr("Tous"), None)
@@ -233,9 +240,9 @@ class AuditDialog(QDialog):
         metrics = self.table.fontMetrics()
         widths = (
             metrics.horizontalAdvance("00/00/0000 00:00") + 16,
-            metrics.horizontalAdvance("M" * 16),
-            metrics.horizontalAdvance("M" * 22),
-            metrics.horizontalAdvance("M" * 14),
+            metrics.horizontalAdvance("x" * 30),
+            metrics.horizontalAdvance("x" * 36),
+            metrics.horizontalAdvance("x" * 26),
         )
         for column, width in enumerate(widths):
             header.resizeSection(column, width)
