@@ -142,3 +142,19 @@ def test_pdf_of_a_final_bilan(
     content = " ".join(page.extract_text() for page in PdfReader(written).pages)
     assert family.upper() in content.upper() and first in content
     assert "BROUILLON" not in content
+
+
+def test_a_previous_bilan_opens_read_only_without_unlock(window: LearnerWindow) -> None:
+    model = window.dashboard.model
+    previous = next(
+        model.index(row, column)
+        for row in range(model.rowCount())
+        for column in range(model.columnCount())
+        if model.index(row, column).data(CELL_KIND_ROLE) == CellKind.PREVIOUS
+        and model.previous_bilan_id(row, column) is not None
+    )
+    window.dashboard._on_cell_activated(previous)
+    editor = window.dashboard.editor
+    assert editor is not None and editor.sheet.is_final
+    assert not editor.unlock_button.isVisibleTo(editor)
+    editor.close()
