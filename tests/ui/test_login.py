@@ -150,3 +150,16 @@ def test_an_administrator_gets_no_learner_views(
     assert window.import_siecle_action.isVisible()
     assert not window.import_results_action.isVisible()
     assert window.windowTitle() == "Livret — démo — Admin du lycée"
+
+
+def test_administration_menu_opens_accounts_and_journal(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    admin = make_account(demo_database, Role.ADMIN, "admin", name="Admin du lycée")
+    window = make_window(qtbot, demo_database, admin, tmp_path)
+    window.accounts_action.trigger()
+    assert window.accounts_dialog is not None and window.accounts_dialog.isVisible()
+    window.accounts_dialog.reject()
+    window.audit_action.trigger()
+    assert window.audit_dialog is not None and window.audit_dialog.isVisible()
+    window.audit_dialog.reject()
