@@ -110,7 +110,9 @@ def allowed(actor: Actor, action: Action) -> bool:
 
 
 def denied_message(actor: Actor, action: Action) -> str:
-    return f"Votre rôle ({ROLE_LABELS[actor.role]}) ne permet pas de {ACTION_LABELS[action]}."
+    label = ACTION_LABELS[action]
+    de = "d'" if label[0] in "aeéèiouh" else "de "
+    return f"Votre rôle ({ROLE_LABELS[actor.role]}) ne permet pas {de}{label}."
 
 
 def require(actor: Actor, action: Action) -> Access:
