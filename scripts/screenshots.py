@@ -24,6 +24,7 @@ from sqlalchemy import text
 from livret.services.container import Services, build_services
 from livret.services.database import Database, open_database
 from livret.services.demo import create_demo
+from livret.services.users import command_line_actor
 from livret.ui import messages
 from livret.ui.application import configure_application
 from livret.ui.dashboard.model import (
@@ -244,7 +245,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         database, _ = open_database(str(Path(folder) / "demo.sqlite"), create=True)
         create_demo(database)
-        services = build_services(database)
+        services = build_services(database, command_line_actor(database))
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(services, database_name="demo.sqlite", settings=settings)
         window.resize(1500, 900)

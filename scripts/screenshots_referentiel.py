@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from livret.services.container import Services, build_services
 from livret.services.database import open_database
 from livret.services.demo import create_demo
+from livret.services.users import command_line_actor
 from livret.ui.application import configure_application
 from livret.ui.referentiel_editor import ReferentielEditor
 from livret.ui.referentiel_exchange import referentiel_service
@@ -97,7 +98,7 @@ def main() -> int:
         database, _ = open_database(str(Path(folder) / "demo.sqlite"), create=True)
         try:
             create_demo(database)
-            capture(args.out, build_services(database))
+            capture(args.out, build_services(database, command_line_actor(database)))
         finally:
             database.dispose()
     return 0
