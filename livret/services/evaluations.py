@@ -70,7 +70,6 @@ __all__ = [
     "CREATED_ACTION",
     "DELETED_ACTION",
     "DELETED_AFTER_FINAL_ACTION",
-    "DENIED_MESSAGE",
     "IN_CHUNK",
     "NATURES",
     "TITLE_MAX",
@@ -89,8 +88,6 @@ __all__ = [
     "SpecialtyNode",
     "covered_summary",
 ]
-
-DENIED_MESSAGE = "Seuls les enseignants et le DDFPT saisissent et modifient des évaluations."
 
 _T = TypeVar("_T")
 
