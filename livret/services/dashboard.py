@@ -11,7 +11,7 @@ from sqlalchemy import Integer, bindparam, select
 
 from livret.domain.errors import NotFound
 from livret.domain.periods import boundaries, periods_of
-from livret.domain.permissions import Action, require_learner
+from livret.domain.permissions import Access, Action, access, require_learner
 from livret.domain.roles import Actor
 from livret.services.database import Database
 from livret.services.dto import (
@@ -58,6 +58,9 @@ class DashboardService:
 
         bilans = [BilanRef(*row) for row in bilan_rows]
         final_bilans = tuple(bilan for bilan in bilans if bilan.status == "final")
+        if access(self._actor, Action.VIEW_DASHBOARD) is Access.OWN:
+            # A learner never sees a draft: no draft, and the current positionings stay NE.
+            bilans = list(final_bilans)
         draft = next((bilan for bilan in bilans if bilan.status == "draft"), None)
         period_boundaries = boundaries([bilan.bilan_date for bilan in final_bilans])
         evaluations = _evaluations(evaluation_rows, period_boundaries)

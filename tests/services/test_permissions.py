@@ -456,3 +456,20 @@ def test_unlock_countersignature_refusals(demo_database: Database) -> None:
             "Erreur",
         )
     ]
+
+
+def test_a_learner_dashboard_never_shows_their_draft(demo_database: Database) -> None:
+    """The teacher sees the draft's positionings in « Actuel »; the learner sees NE only."""
+    learner_id = _rows(
+        demo_database,
+        "SELECT b.learner_id FROM bilan b JOIN positioning p ON p.bilan_id = b.id "
+        "WHERE b.status = 'draft' AND p.level <> 'NE' ORDER BY b.learner_id LIMIT 1",
+    )[0][0]
+    (ine,) = _rows(demo_database, "SELECT ine FROM learner WHERE id = :i", i=learner_id)[0]
+    teacher = make_account(demo_database, Role.TEACHER, "mmartin")
+    learner = make_account(demo_database, Role.LEARNER, "eleve", learner_ine=str(ine))
+    seen = DashboardService(demo_database, teacher).learner_dashboard(learner_id)
+    own = DashboardService(demo_database, learner).learner_dashboard(learner_id)
+    assert seen.draft is not None and {s.current for s in seen.sections} != {"NE"}
+    assert own.draft is None and {s.current for s in own.sections} == {"NE"}
+    assert own.final_bilans == seen.final_bilans and own.evaluations == seen.evaluations
