@@ -23,6 +23,8 @@ from livret.storage.engine import DatabaseLocation, describe_connection_error, m
 from livret.storage.referentiel_store import insert_referentiel
 
 DEFAULT_ESTABLISHMENT = "Mon établissement"
+# Shown as author until the teacher sets their name (Profil → Mon nom affiché…), never the OS login.
+LOCAL_PROFILE_NAME = "Enseignant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,9 @@ def _seed_if_new(database: Database) -> bool:
         if models.User in missing:
             login = _local_login()
             session.execute(
-                insert(models.User).values(login=login, display_name=login, role="enseignant")
+                insert(models.User).values(
+                    login=login, display_name=LOCAL_PROFILE_NAME, role="enseignant"
+                )
             )
         if models.Referentiel in missing:
             insert_referentiel(session, load_referentiel_file(bundled_referentiel_path("pmia")))
