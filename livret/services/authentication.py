@@ -3,19 +3,21 @@ and the login-free local profile of a file that has no account with a password."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from livret.domain.errors import LivretError, NotFound, PermissionDenied
+from livret.domain.errors import LivretError, PermissionDenied
 from livret.domain.login_policy import FREE_ATTEMPTS, french_duration, wait_after
 from livret.domain.permissions import Action, require
 from livret.domain.roles import ROLE_LABELS, Actor, Role
 from livret.services import audit
 from livret.services.database import Database
 from livret.services.passwords import hash_password, needs_rehash, verify_password
+from livret.services.users import command_line_actor
 from livret.storage import models
 
 LOGIN_ACTION = "login"
@@ -74,17 +76,7 @@ def local_profile(database: Database) -> Actor:
     """The local profile of a login-free file: its first active teacher, without a password."""
     if requires_login(database):
         raise PermissionDenied("Cette base demande de se connecter avec un compte.")
-    user = models.User
-    with database.sessions() as session:
-        row = session.execute(
-            select(user.id, user.display_name)
-            .where(user.role == Role.TEACHER.value, user.active.is_(True))
-            .order_by(user.id)
-            .limit(1)
-        ).first()
-    if row is None:
-        raise NotFound("Aucun profil local (enseignant actif) dans cette base.")
-    return Actor(user_id=row.id, display_name=row.display_name, role=Role.TEACHER, local=True)
+    return dataclasses.replace(command_line_actor(database), local=True)
 
 
 def authenticate(database: Database, login: str, password: str) -> Actor:
