@@ -17,8 +17,7 @@ from livret.domain.errors import LivretError
 from livret.domain.roles import Actor
 from livret.services.authentication import authenticate
 from livret.services.database import Database
-
-ERROR_STYLE = "color: #c62828; font-weight: bold;"
+from livret.ui.messages import error_label
 
 
 class LoginDialog(QDialog):
@@ -49,11 +48,8 @@ class LoginDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName(self.tr("Mot de passe"))
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error = error_label()
         self.error.setAccessibleName(self.tr("Erreur de connexion"))
-        self.error.hide()
         self.buttons = QDialogButtonBox()
         self.login_button: QPushButton = self.buttons.addButton(
             self.tr("Se connecter"), QDialogButtonBox.ButtonRole.AcceptRole

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+ERROR_STYLE = "color: #c62828; font-weight: bold;"
 
 
 class UnsavedChoice(Enum):
@@ -44,3 +46,12 @@ def ask_unsaved(
     if box.clickedButton() is discard:
         return UnsavedChoice.DISCARD
     return UnsavedChoice.CANCEL
+
+
+def error_label() -> QLabel:
+    """The hidden red line where a dialog says why its input was refused."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.hide()
+    return label

@@ -17,7 +17,7 @@ from livret.domain.errors import LivretError
 from livret.domain.roles import Actor
 from livret.services.accounts import AccountService
 from livret.services.database import Database
-from livret.ui.login_dialog import ERROR_STYLE
+from livret.ui.messages import error_label
 
 
 class DisplayNameDialog(QDialog):
@@ -41,10 +41,7 @@ class DisplayNameDialog(QDialog):
         explanation.setWordWrap(True)
         self.name = QLineEdit(actor.display_name)
         self.name.setAccessibleName(self.tr("Nom affiché"))
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.hide()
+        self.error = error_label()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from livret.domain.errors import LivretError
 from livret.services.authentication import NO_DDFPT_MESSAGE
 from livret.services.bilans import BilanService, BilanSheet
-from livret.ui.login_dialog import ERROR_STYLE
+from livret.ui.messages import error_label
 
 CONFIRMATION_WORD = "CONFIRMATION"
 
@@ -116,10 +116,7 @@ class UnlockDialog(QDialog):
         self.ddfpt_password = QLineEdit()
         self.ddfpt_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.ddfpt_password.setAccessibleName(self.tr("Mot de passe du DDFPT"))
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.hide()
+        self.error = error_label()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
