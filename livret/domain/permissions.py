@@ -40,6 +40,9 @@ class Action(StrEnum):
     EDIT_REFERENTIEL = "edit_referentiel"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    MANAGE_ESTABLISHMENT = "manage_establishment"
+    EXPORT_LEARNER_DATA = "export_learner_data"
+    ERASE_LEARNER = "erase_learner"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -63,6 +66,9 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EDIT_REFERENTIEL: "modifier ou importer le référentiel",
     Action.MANAGE_USERS: "gérer les comptes",
     Action.VIEW_AUDIT: "consulter le journal",
+    Action.MANAGE_ESTABLISHMENT: "modifier les informations de l'établissement",
+    Action.EXPORT_LEARNER_DATA: "exporter toutes les données d'un apprenant (RGPD)",
+    Action.ERASE_LEARNER: "effacer un apprenant et ses données (RGPD)",
 }
 
 _A, _O = Access.ALL, Access.OWN
@@ -91,6 +97,12 @@ PERMISSIONS: Mapping[Action, Mapping[Role, Access]] = {
     Action.EDIT_REFERENTIEL: {_T: _A, _D: _A, _M: _A},
     Action.MANAGE_USERS: {_M: _A},
     Action.VIEW_AUDIT: {_D: _A, _M: _A},
+    Action.MANAGE_ESTABLISHMENT: {_M: _A},
+    # The right of access: the school answers it (Administrateur, DDFPT); a learner
+    # reads their own livret in the app.
+    Action.EXPORT_LEARNER_DATA: {_D: _A, _M: _A},
+    # Erasing final bilans also needs a DDFPT's countersignature (as an unlock does).
+    Action.ERASE_LEARNER: {_M: _A},
 }
 
 # The login-free local profile owns its file: it may also create the first accounts.

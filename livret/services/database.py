@@ -6,9 +6,10 @@ import getpass
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, insert, inspect, select
@@ -34,6 +35,8 @@ class Database:
     location: DatabaseLocation
     engine: Engine
     sessions: sessionmaker[Session]
+    # Names this app instance in the change log, so that it can skip its own changes.
+    origin: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -48,6 +49,8 @@ class Establishment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     uai: Mapped[str | None] = mapped_column(String(8))
+    city: Mapped[str | None] = mapped_column(String(100))
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)  # PNG or JPEG, shown on PDFs
 
 
 class SchoolYear(Base):
@@ -316,3 +319,22 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ChangeEvent(Base):
+    """A committed change that other open apps must show (see livret.storage.changes).
+
+    `learner_ids` and `class_ids` are comma-separated ids; empty means none. `origin`
+    identifies the app instance that made the change, so it can ignore its own.
+    """
+
+    __tablename__ = "change_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    origin: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    learner_ids: Mapped[str] = mapped_column(Text, server_default="")
+    class_ids: Mapped[str] = mapped_column(Text, server_default="")
+    bilan_id: Mapped[int | None]
