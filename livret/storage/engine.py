@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from livret.domain.errors import DatabaseError
+from livret.storage.network_fs import Mount, refuse_network_file
 
 APP_NAME = "Livret"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -134,9 +137,16 @@ def _begin_sqlite(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(location: DatabaseLocation, *, create: bool = False) -> Engine:
-    """An engine for the location; SQLite files are checked (and created if asked) first."""
+def make_engine(
+    location: DatabaseLocation, *, create: bool = False, mounts: Sequence[Mount] | None = None
+) -> Engine:
+    """An engine for the location; SQLite files are checked (and created if asked) first.
+
+    A SQLite file on a network share is refused (see storage.network_fs); `mounts` is
+    the mount table to judge by, the machine's own when None.
+    """
     if location.path is not None:
+        refuse_network_file(location.path, mounts)
         check_sqlite_file(location.path)
         if create:
             create_sqlite_file(location.path)
@@ -162,10 +172,109 @@ def make_engine(location: DatabaseLocation, *, create: bool = False) -> Engine:
     return engine
 
 
+class ServerProblem(enum.Enum):
+    """Why a PostgreSQL server could not be used; the GUI asks a password on two of them."""
+
+    UNREACHABLE = "unreachable"
+    PASSWORD_REQUIRED = "password_required"
+    PASSWORD_REFUSED = "password_refused"
+    NO_DATABASE = "no_database"
+    TLS = "tls"
+    OTHER = "other"
+
+
+class ServerConnectionError(DatabaseError):
+    """A French message about a server connection, with the kind of problem."""
+
+    def __init__(self, message: str, problem: ServerProblem) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+def server_label(url: URL) -> str:
+    """The server as a user names it: host:port, a libpq service, or the local socket."""
+    if url.host:
+        return f"{url.host}:{url.port or 5432}"
+    service = url.query.get("service")
+    if service:
+        return f"service {service if isinstance(service, str) else service[0]}"
+    return "local"
+
+
+# libpq's own wording (it is not translated: the client library runs in English here).
+_UNREACHABLE = ("connection refused", "no route to host", "network is unreachable")
+_UNKNOWN_HOST = ("could not translate host name", "failed to resolve host", "name or service")
+_TIMEOUT = ("timeout expired", "timed out")
+_PASSWORD_REQUIRED = ("no password supplied", "password is required")
+_PASSWORD_REFUSED = ("password authentication failed", "authentication failed")
+_TLS = ("ssl", "certificate", "tls")
+
+
+def _server_error(url: URL, detail: str) -> ServerConnectionError:
+    server = f"« {server_label(url)} »"
+    user = f"« {url.username} »" if url.username else "(utilisateur du système)"
+    lowered = detail.lower()
+
+    def has(words: tuple[str, ...]) -> bool:
+        return any(word in lowered for word in words)
+
+    if has(_UNKNOWN_HOST):
+        return ServerConnectionError(
+            f"Impossible de joindre le serveur {server} : ce nom d'ordinateur est inconnu. "
+            "Vérifiez l'adresse du serveur.",
+            ServerProblem.UNREACHABLE,
+        )
+    if has(_UNREACHABLE) or has(_TIMEOUT):
+        return ServerConnectionError(
+            f"Impossible de joindre le serveur {server} : il ne répond pas. Vérifiez "
+            "l'adresse et le port, le réseau, et que PostgreSQL est démarré (sinon, "
+            "prévenez l'administrateur informatique).",
+            ServerProblem.UNREACHABLE,
+        )
+    if has(_PASSWORD_REQUIRED):
+        return ServerConnectionError(
+            f"Le serveur {server} demande un mot de passe pour l'utilisateur {user}.",
+            ServerProblem.PASSWORD_REQUIRED,
+        )
+    if has(_PASSWORD_REFUSED) or ("role" in lowered and "does not exist" in lowered):
+        return ServerConnectionError(
+            f"Mot de passe refusé : le serveur {server} n'accepte pas l'utilisateur {user} "
+            "avec ce mot de passe.",
+            ServerProblem.PASSWORD_REFUSED,
+        )
+    if "database" in lowered and "does not exist" in lowered:
+        return ServerConnectionError(
+            f"La base « {url.database} » n'existe pas sur le serveur {server} : vérifiez "
+            "son nom auprès de l'administrateur informatique.",
+            ServerProblem.NO_DATABASE,
+        )
+    if has(_TLS):
+        if "does not support ssl" in lowered:
+            why = "le serveur n'accepte pas les connexions chiffrées"
+        elif "does not match host name" in lowered:
+            why = "son certificat ne porte pas ce nom de serveur"
+        elif "root certificate file" in lowered or "could not read root certificate" in lowered:
+            why = "le fichier du certificat d'autorité (CA) est introuvable ou illisible"
+        elif "certificate verify failed" in lowered:
+            why = "son certificat n'est pas signé par l'autorité (CA) indiquée"
+        else:
+            why = detail
+        return ServerConnectionError(
+            f"Connexion chiffrée (TLS) impossible avec le serveur {server} : {why}. "
+            "Vérifiez le mode TLS et le certificat de l'autorité.",
+            ServerProblem.TLS,
+        )
+    return ServerConnectionError(
+        f"Impossible de joindre le serveur de base de données {server} : {detail}.",
+        ServerProblem.OTHER,
+    )
+
+
 def describe_connection_error(location: DatabaseLocation, exc: BaseException) -> DatabaseError:
     """A one-line French message for a failure to open or reach the database."""
     original = getattr(exc, "orig", exc)
-    detail = str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__
+    text = str(original).strip()
+    detail = text.splitlines()[0] if text else type(exc).__name__
     if location.is_sqlite:
         if isinstance(original, sqlite3.DatabaseError) and "not a database" in detail:
             return DatabaseError(f"« {location.display()} » n'est pas une base de données Livret.")
@@ -175,6 +284,6 @@ def describe_connection_error(location: DatabaseLocation, exc: BaseException) ->
                 "réessayez dans un instant."
             )
         return DatabaseError(f"Impossible d'ouvrir la base « {location.display()} » : {detail}.")
-    return DatabaseError(
-        f"Impossible de joindre le serveur de base de données « {location.display()} » : {detail}."
-    )
+    # libpq puts the server's reason after "failed: " (FATAL: …) on the same line.
+    reason = text.replace("\n", " ").rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
+    return _server_error(location.url, " ".join(reason.split()) or detail)
