@@ -11,6 +11,7 @@ from livret.services.bilans import BilanService
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
+from livret.services.establishment import EstablishmentService
 from livret.services.evaluations import EvaluationService
 from livret.services.exports import ExportService
 from livret.services.marks import MarkService
@@ -36,6 +37,7 @@ class Services:
     siecle_import: SiecleImportService
     results_import: ResultsImportService
     accounts: AccountService
+    establishment: EstablishmentService
 
 
 def build_services(database: Database, actor: Actor) -> Services:
@@ -54,4 +56,5 @@ def build_services(database: Database, actor: Actor) -> Services:
         siecle_import=SiecleImportService(database, actor),
         results_import=ResultsImportService(database, actor),
         accounts=AccountService(database, actor),
+        establishment=EstablishmentService(database, actor),
     )
