@@ -28,6 +28,7 @@ from livret.domain.permissions import Access, Action, require, require_all, requ
 from livret.domain.roles import Actor
 from livret.services import audit
 from livret.services.authentication import countersign
+from livret.services.change_log import note_change
 from livret.services.database import Database
 from livret.services.dto import display_name
 from livret.storage import guards, models
@@ -151,6 +152,7 @@ class BilanService:
             lambda session: self._set_positioning(
                 session, learner_id, common_competency_id, chosen
             ),
+            kind="positioning",
             integrity_message=(
                 "Le bilan de cet apprenant vient d'être modifié ailleurs : "
                 "rechargez le tableau de bord puis recommencez."
@@ -232,6 +234,7 @@ class BilanService:
             session.add(draft)
             session.flush()
             _audit(session, self._actor, DRAFT_CREATED_ACTION, draft.id, "depuis l'éditeur", at=now)
+            self._note(session, "bilan_created", draft.id, learner_id)
         return _read_sheet(session, draft.id)
 
     def sheet(self, bilan_id: int) -> BilanSheet:
@@ -271,7 +274,8 @@ class BilanService:
         return self._write(
             lambda session: self._save_draft(
                 session, bilan_id, version, constats, conseils, levels, bilan_date
-            )
+            ),
+            kind="bilan_saved",
         )
 
     def _save_draft(
@@ -345,7 +349,9 @@ class BilanService:
         require_all(self._actor, Action.WRITE_BILAN)
         if confirmation != CONFIRMATION_WORD:
             raise ValidationError(CONFIRMATION_MESSAGE)
-        return self._write(lambda session: self._finalize(session, bilan_id, version))
+        return self._write(
+            lambda session: self._finalize(session, bilan_id, version), kind="bilan_final"
+        )
 
     def _finalize(self, session: Session, bilan_id: int, version: int) -> BilanSheet:
         bilan = self._editable(session, bilan_id, version)
@@ -380,6 +386,7 @@ class BilanService:
         ddfpt = countersign(self._database, ddfpt_login, ddfpt_password, self._actor)
         return self._write(
             lambda session: self._unlock(session, bilan_id, cleaned, ddfpt),
+            kind="bilan_unlocked",
             integrity_message=(
                 "Un brouillon de bilan vient d'être créé pour cet apprenant : "
                 "le bilan définitif reste verrouillé."
@@ -444,16 +451,40 @@ class BilanService:
             raise ConflictError(_conflict_message(session, bilan))
         return bilan
 
+    def _note(self, session: Session, kind: str, bilan_id: int, learner_id: int) -> None:
+        note_change(
+            session,
+            self._database,
+            self._actor,
+            kind,
+            learner_ids=[learner_id],
+            bilan_id=bilan_id,
+        )
+
     def _write(
         self,
         work: Callable[[Session], _T],
         *,
+        kind: str | None = None,
         integrity_message: str = "Ce bilan vient d'être modifié ailleurs : rechargez-le.",
     ) -> _T:
-        """Run one transaction, turning database refusals into French errors."""
+        """Run one transaction, turning database refusals into French errors.
+
+        With `kind`, the bilan the work returns (a sheet, or a saved positioning) is
+        noted in the change log for the other open apps.
+        """
         try:
             with self._database.transaction() as session:
-                return work(session)
+                done = work(session)
+                if kind is None:
+                    pass
+                elif isinstance(done, BilanSheet):
+                    self._note(session, kind, done.bilan_id, done.learner_id)
+                elif isinstance(done, PositioningSaved):
+                    bilan = session.get(models.Bilan, done.bilan_id)
+                    assert bilan is not None
+                    self._note(session, kind, done.bilan_id, bilan.learner_id)
+                return done
         except StaleDataError:
             # Another transaction bumped the version between our read and our write.
             raise ConflictError(

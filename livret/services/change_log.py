@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
+from livret.domain.changes import Change
 from livret.domain.roles import Actor
 from livret.services.database import Database
 from livret.storage import changes
@@ -31,3 +32,21 @@ def note_change(
         class_ids=class_ids,
         bilan_id=bilan_id,
     )
+
+
+class ChangeFeed:
+    """The changes other apps (other Database objects) committed, read without blocking.
+
+    The UI polls it on a timer; this app's own changes are left out (its views
+    refresh from the service calls' results).
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._origin = database.origin
+        self._watcher = changes.ChangeWatcher(database.engine)
+
+    def poll(self) -> list[Change]:
+        return [change for change in self._watcher.poll() if change.origin != self._origin]
+
+    def close(self) -> None:
+        self._watcher.close()

@@ -18,12 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from livret.domain.errors import ConflictError
 from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
+from livret.services.change_log import note_change
 from livret.services.database import Database
 from livret.services.evaluation_changes import (
     CHANGED_AFTER_FINAL_ACTION,
@@ -62,6 +64,7 @@ from livret.services.evaluation_rules import (
     TUTOR_MAX,
     checked_draft,
 )
+from livret.storage import models
 
 __all__ = [
     "CHANGED_AFTER_FINAL_ACTION",
@@ -132,7 +135,10 @@ class EvaluationService:
         """
         require_all(self._actor, Action.WRITE_EVALUATIONS)
         values, rows = checked_draft(draft)
-        return self._write(lambda session: create_evaluation(session, self._actor, values, rows))
+        return self._write(
+            lambda session: create_evaluation(session, self._actor, values, rows),
+            evaluation_id=None,
+        )
 
     def update(
         self,
@@ -159,21 +165,39 @@ class EvaluationService:
         return self._write(
             lambda session: update_evaluation(
                 session, self._actor, evaluation_id, values, rows, confirm_covered, seen
-            )
+            ),
+            evaluation_id=evaluation_id,
         )
 
     def delete(self, evaluation_id: int, *, confirm_covered: bool = False) -> EvaluationChange:
         """Delete the evaluation and its results; covered ones need confirm_covered."""
         require_all(self._actor, Action.WRITE_EVALUATIONS)
         return self._write(
-            lambda session: delete_evaluation(session, self._actor, evaluation_id, confirm_covered)
+            lambda session: delete_evaluation(session, self._actor, evaluation_id, confirm_covered),
+            evaluation_id=evaluation_id,
         )
 
-    def _write(self, work: Callable[[Session], _T]) -> _T:
-        """Run one transaction, turning database refusals into French errors."""
+    def _write(self, work: Callable[[Session], _T], *, evaluation_id: int | None) -> _T:
+        """Run one transaction, turning database refusals into French errors.
+
+        The learners whose results it touched (before or after) are noted in the change
+        log, so that the other open apps refresh their dashboards.
+        """
         try:
             with self._database.transaction() as session:
-                return work(session)
+                before = _learners_of(session, evaluation_id)
+                done = work(session)
+                written = evaluation_id if evaluation_id is not None else done
+                after = _learners_of(session, written) if isinstance(written, int) else set()
+                if before or after:
+                    note_change(
+                        session,
+                        self._database,
+                        self._actor,
+                        "evaluation",
+                        learner_ids=before | after,
+                    )
+                return done
         except IntegrityError:
             raise ConflictError(
                 "L'évaluation n'a pas pu être enregistrée (données modifiées ailleurs) : "
@@ -185,3 +209,16 @@ class EvaluationService:
                     "La base est occupée : rien n'a été enregistré, recommencez."
                 ) from None
             raise
+
+
+def _learners_of(session: Session, evaluation_id: int | None) -> set[int]:
+    """The learners with a result in the evaluation (one indexed query)."""
+    if evaluation_id is None:
+        return set()
+    return set(
+        session.scalars(
+            select(models.Result.learner_id)
+            .where(models.Result.evaluation_id == evaluation_id)
+            .distinct()
+        )
+    )

@@ -39,6 +39,7 @@ from livret.domain.marks import MarkSettings, Weight, compute_mark
 from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
 from livret.exchange.marks_export import Cell, write_marks_csv, write_marks_xlsx
+from livret.services.change_log import note_change
 from livret.services.database import Database
 from livret.services.dto import LearnerSummary, sort_key
 from livret.storage import models
@@ -322,6 +323,8 @@ class MarkService:
         if stale:
             details += f", {_count(len(stale), 'note retirée', 'notes retirées')}"
         _audit(session, self._actor, SAVED_ACTION, "school_class", class_id, details, at=now)
+        learners = [line.learner.id for line in preview.lines]
+        note_change(session, self._database, self._actor, "marks", learner_ids=learners)
         return _build_preview(session, class_id, used)
 
     def export(self, class_id: int, path: Path, settings: MarkSettings | None = None) -> MarkExport:

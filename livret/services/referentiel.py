@@ -40,6 +40,7 @@ from livret.domain.referentiel_changes import ReferentielChanges, compare_refere
 from livret.domain.referentiel_json import dumps_referentiel
 from livret.domain.roles import Actor
 from livret.exchange.case_package import case_package
+from livret.services.change_log import note_change
 from livret.services.database import Database
 from livret.storage import models
 from livret.storage.referentiel_read import StoredReferentiel, read_referentiel
@@ -174,6 +175,7 @@ class ReferentielService:
                     return preview
                 sync_referentiel(session, stored.db_id, new)
                 _audit(session, self._actor, preview, source_name)
+                note_change(session, self._database, self._actor, "referentiel")
         except (IntegrityError, OperationalError) as exc:
             if isinstance(exc, OperationalError) and "locked" not in str(exc.orig):
                 raise

@@ -35,6 +35,7 @@ from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
 from livret.exchange import results_file as results_format
 from livret.exchange.results_file import Problem, ResultRow, ResultsFile
+from livret.services.change_log import note_change
 from livret.services.database import Database
 from livret.storage import models
 from livret.storage.bulk import bulk_insert
@@ -140,6 +141,8 @@ class _Plan:
     """Results already present whose level or comment changes."""
     unchanged: int = 0
     """Results already present exactly as in the file: counted as updated, not written."""
+    updated_learners: set[int] = field(default_factory=set)
+    """Learners whose results `updates` changes (the other open apps refresh them)."""
 
 
 class ResultsImportService:
@@ -189,6 +192,8 @@ class ResultsImportService:
                     raise ResultsImportRefused(_report(results_file, plan, applied=False))
                 _write(session, plan)
                 _audit(session, self._actor, report)
+                touched = plan.updated_learners | {row[1] for row in plan.inserts}
+                note_change(session, self._database, self._actor, "import", learner_ids=touched)
         except (IntegrityError, OperationalError) as exc:
             conflict = _conflict(exc)
             if conflict is None:
@@ -297,6 +302,7 @@ def _plan(
                 plan.updates.append(
                     {"result_id": result_id, "new_level": level, "new_comment": comment}
                 )
+                plan.updated_learners.add(learner_id)
     plan.problems.sort(key=lambda problem: problem.line)
     if progress is not None:
         progress(total, total)

@@ -53,6 +53,7 @@ from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
 from livret.exchange import siecle as siecle_file
 from livret.exchange.siecle import SKIPPED_SUFFIX, SiecleFile, SiecleLearner, SiecleSkipped
+from livret.services.change_log import note_change
 from livret.services.database import Database
 from livret.services.dto import display_name, sort_key
 from livret.storage import models
@@ -251,6 +252,8 @@ class SiecleImportService:
                 plan = _plan(session, siecle, year_label)
                 _write(session, plan)
                 _audit(session, self._actor, plan, source_name)
+                # Classes and enrolments change: every open app reloads its lists.
+                note_change(session, self._database, self._actor, "siecle_import")
         except (IntegrityError, OperationalError) as exc:
             conflict = _conflict(exc)
             if conflict is None:

@@ -13,7 +13,6 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -21,30 +20,13 @@ from sqlalchemy import Engine, delete, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from livret.domain.changes import Change
 from livret.storage import models
 
 CHANNEL = "livret_changes"
 KEEP_EVENTS = 2000  # older rows are pruned: a watcher only needs the recent ones
 # NOTIFY payloads are limited to 8 000 bytes: a bigger change names its classes only.
 MAX_LEARNER_IDS = 400
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One committed change, as another app sees it."""
-
-    id: int
-    origin: str
-    actor: str
-    kind: str
-    learner_ids: frozenset[int]
-    class_ids: frozenset[int]
-    bilan_id: int | None
-
-    @property
-    def everything(self) -> bool:
-        """A change with no learner nor class named (référentiel, big import): reload all."""
-        return not self.learner_ids and not self.class_ids
 
 
 def _ids_text(ids: Iterable[int]) -> str:
@@ -170,15 +152,20 @@ class ChangeWatcher:
     # -- SQLite: a counter read on a connection of our own, the table only when it moved
 
     def _poll_sqlite(self) -> list[Change]:
-        if self._sqlite is None:
-            database = self._engine.url.database
-            assert database is not None
-            self._sqlite = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-        version = int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
-        if version == self._data_version:
-            return []
+        try:
+            if self._sqlite is None:
+                database = self._engine.url.database
+                assert database is not None
+                # Only ever reads; autocommit, so it holds no snapshot between polls.
+                self._sqlite = sqlite3.connect(database, isolation_level=None)
+            version = int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
+            if version == self._data_version:
+                return []
+            changes = self._read_after()
+        except (sqlite3.Error, SQLAlchemyError):
+            return []  # the file is busy or away: the next poll tries again
         self._data_version = version
-        return self._read_after()
+        return changes
 
     # -- PostgreSQL: LISTEN on a connection of our own, autocommit
 

@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from livret import __version__
+from livret.domain.changes import Change
 from livret.domain.errors import LivretError
 from livret.domain.permissions import Action, allowed
 from livret.domain.roles import ROLE_LABELS, Role
+from livret.services.change_log import ChangeFeed
 from livret.services.container import Services, build_services
 from livret.services.exports import ClassExport
 from livret.ui.bilan.editor import BilanEditor
@@ -33,6 +35,7 @@ from livret.ui.evaluation_dialog import EvaluationDialog
 from livret.ui.evaluation_list import EvaluationListDialog
 from livret.ui.imports import ImportDialog, open_results_import, open_siecle_import
 from livret.ui.imports.worker import ImportJob
+from livret.ui.live_refresh import LiveRefresh
 from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
 from livret.ui.pdf_export import export_bilan, export_class
@@ -139,6 +142,9 @@ class MainWindow(QMainWindow):
         self.selector.learner_changed.connect(self._on_learner_changed)
         self.selector.reload()
         self._restore()
+        # Colleagues' changes (another computer, or another app on this file) show live.
+        self.live_refresh = LiveRefresh(ChangeFeed(services.database), self)
+        self.live_refresh.changes_arrived.connect(self._on_remote_changes)
 
     @property
     def services(self) -> Services:
@@ -484,6 +490,39 @@ class MainWindow(QMainWindow):
             self.dashboard.show_learner(learner_id)
         self._refresh_lists()
 
+    def _on_remote_changes(self, changes: list[Change]) -> None:
+        """Changes committed elsewhere: refresh only the views they touch.
+
+        Open bilan editors keep their unsaved edits: one showing a changed draft says
+        who changed it and offers to reload.
+        """
+        self._notify_editors(changes)
+        if any(change.everything for change in changes):
+            self.reload_all()
+        else:
+            learners = set().union(*(change.learner_ids for change in changes))
+            shown = self.dashboard.shown_learner_id()
+            if shown is not None and shown in learners:
+                self.dashboard.refresh()
+            if learners & self.selector.learner_ids() or any(c.bilan_id for c in changes):
+                self._refresh_lists()
+        names = ", ".join(sorted({change.actor for change in changes}))
+        self.statusBar().showMessage(
+            self.tr("Mis à jour : modifications de %1").replace("%1", names), 8000
+        )
+
+    def _notify_editors(self, changes: list[Change]) -> None:
+        for editor in (self.bilan_editor, self.dashboard.editor):
+            if editor is None or not editor.isVisible():
+                continue
+            touching = [c for c in changes if c.bilan_id == editor.sheet.bilan_id]
+            if not touching:
+                continue
+            if editor.is_editable():
+                editor.show_remote_change(touching[-1].actor)
+            else:
+                editor.reload_from_database()  # nothing typed there to lose
+
     def _on_bilan_changed(self, learner_id: int) -> None:
         """A bilan opened from the module changed: every view showing it follows."""
         self._refresh_lists()
@@ -565,6 +604,9 @@ class MainWindow(QMainWindow):
         # An import being written is all or nothing: wait for its transaction rather
         # than destroy its thread; a check still running is waited for too.
         ImportJob.wait_all()
+        live = getattr(self, "live_refresh", None)  # an Administrateur's window has none
+        if live is not None:
+            live.stop()
         self._settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
         self._settings.setValue(SETTINGS_STATE, self.saveState())
         self._settings.sync()

@@ -163,6 +163,13 @@ class LearnerSelector(QWidget):
         data = self.class_combo.currentData()
         return int(data) if data is not None else None
 
+    def learner_ids(self) -> set[int]:
+        """The learners of the class shown (the search filter aside)."""
+        return {
+            int(self._model.item(row).data(LEARNER_ID_ROLE))
+            for row in range(self._model.rowCount())
+        }
+
     def current_learner_id(self) -> int | None:
         data = self.learner_list.currentIndex().data(LEARNER_ID_ROLE)
         return int(data) if data is not None else None

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livret.domain.errors import LivretError
+from livret.domain.errors import ConflictError, LivretError
 from livret.domain.levels import style_of
 from livret.domain.suggestion import Suggestion
 from livret.services.authentication import has_active_ddfpt
@@ -175,6 +176,22 @@ class BilanEditor(QDialog):
         self.title.setFont(title_font)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        # Shown when another computer changed this bilan: this editor's copy is stale.
+        self.remote_banner = QFrame()
+        self.remote_banner.setObjectName("remoteBanner")
+        self.remote_banner.setStyleSheet(
+            "#remoteBanner { background: #fff3e0; border: 1px solid #ef6c00; border-radius: 4px; }"
+            "#remoteBanner QLabel { color: #4e2600; }"
+        )
+        self.remote_label = QLabel()
+        self.remote_label.setWordWrap(True)
+        self.reload_button = QPushButton(self.tr("&Recharger"))
+        self.reload_button.setToolTip(self.tr("Afficher le bilan tel qu'il est enregistré"))
+        self.reload_button.clicked.connect(self.reload_from_database)
+        banner = QHBoxLayout(self.remote_banner)
+        banner.addWidget(self.remote_label, 1)
+        banner.addWidget(self.reload_button)
+        self.remote_banner.hide()
         self.class_label = QLabel()
         self.date_edit = QDateEdit()
         self.date_edit.setCalendarPopup(True)
@@ -249,6 +266,7 @@ class BilanEditor(QDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.remote_banner)
         layout.addWidget(self.status)
         layout.addLayout(form)
         layout.addWidget(self.warning)
@@ -269,9 +287,14 @@ class BilanEditor(QDialog):
     def is_dirty(self) -> bool:
         return self._dirty
 
+    def is_editable(self) -> bool:
+        """A draft this user may change (not final, not someone else's read-only draft)."""
+        return not self._sheet.is_final and not self._read_only
+
     def _load(self, sheet: BilanSheet) -> None:
         self._loading = True
         self._sheet = sheet
+        self.remote_banner.hide()
         self.title.setText(self.tr("Bilan de %1").replace("%1", sheet.learner_name))
         year = f" ({sheet.school_year_label})" if sheet.school_year_label else ""
         self.class_label.setText(f"{sheet.class_label or '—'}{year}")
@@ -386,6 +409,32 @@ class BilanEditor(QDialog):
                 self.rows.set_current(row, level)
         self._refresh_dependent()
 
+    def show_remote_change(self, actor: str) -> None:
+        """Another computer changed this bilan: say who, offer to reload, keep the edits."""
+        text = self.tr("Ce bilan vient d'être modifié par %1 sur un autre poste.").replace(
+            "%1", actor
+        )
+        if self._dirty:
+            text += " " + self.tr(
+                "Vos modifications ne sont pas enregistrées : recharger les remplace "
+                "par la version enregistrée."
+            )
+        self._show_banner(text)
+
+    def _show_banner(self, text: str) -> None:
+        self.remote_label.setText(text)
+        self.remote_banner.show()
+
+    def reload_from_database(self) -> bool:
+        """Recharger: show the bilan as stored now (unsaved edits are dropped)."""
+        try:
+            sheet = self._bilans.sheet(self._sheet.bilan_id)
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return False
+        self._load(sheet)
+        return True
+
     def set_level(self, row: int, level: str) -> None:
         """Change a positioning in the editor (saved with Enregistrer)."""
         self.rows.set_current(row, level)
@@ -403,6 +452,14 @@ class BilanEditor(QDialog):
                 positionings=self.rows.current_levels(),
                 bilan_date=self._date(),
             )
+        except ConflictError as exc:
+            # Nothing was written: say so where the texts are, with the way out.
+            self._show_banner(
+                exc.message
+                + " "
+                + self.tr("Rien n'a été enregistré ; vos textes restent affichés.")
+            )
+            return False
         except LivretError as exc:
             show_error(self, exc.message)
             return False
@@ -428,6 +485,9 @@ class BilanEditor(QDialog):
             sheet = self._bilans.finalize(
                 self._sheet.bilan_id, version=self._sheet.version, confirmation=typed
             )
+        except ConflictError as exc:
+            self._show_banner(exc.message)
+            return
         except LivretError as exc:
             show_error(self, exc.message)
             return

@@ -254,6 +254,19 @@ class DashboardView(QWidget):
         self._show(dashboard)
         self.learner_shown.emit(learner_id)
 
+    def refresh(self) -> None:
+        """Read the learner shown again (a colleague changed it), keeping the scroll position."""
+        if self._learner_id is None:
+            return
+        vertical = self.table.verticalScrollBar().value()
+        horizontal = self.table.horizontalScrollBar().value()
+        self.show_learner(self._learner_id)
+        self.table.verticalScrollBar().setValue(vertical)
+        self.table.horizontalScrollBar().setValue(horizontal)
+
+    def shown_learner_id(self) -> int | None:
+        return self._learner_id
+
     def set_condensed(self, condensed: bool) -> None:
         self.condensed_action.setChecked(condensed)
 
