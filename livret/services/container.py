@@ -16,6 +16,7 @@ from livret.services.evaluations import EvaluationService
 from livret.services.exports import ExportService
 from livret.services.marks import MarkService
 from livret.services.overview import OverviewService
+from livret.services.privacy import PrivacyService
 from livret.services.results_import import ResultsImportService
 from livret.services.siecle_import import SiecleImportService
 
@@ -38,6 +39,7 @@ class Services:
     results_import: ResultsImportService
     accounts: AccountService
     establishment: EstablishmentService
+    privacy: PrivacyService
 
 
 def build_services(database: Database, actor: Actor) -> Services:
@@ -57,4 +59,5 @@ def build_services(database: Database, actor: Actor) -> Services:
         results_import=ResultsImportService(database, actor),
         accounts=AccountService(database, actor),
         establishment=EstablishmentService(database, actor),
+        privacy=PrivacyService(database, actor),
     )
