@@ -21,16 +21,19 @@ from __future__ import annotations
 import functools
 import io
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from PIL import Image, ImageOps
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -79,6 +82,13 @@ WATERMARK_COLOR = colors.HexColor("#9e9e9e")
 RADAR_SIZE = 145 * mm
 """The radar's rings and labels; it shrinks down to RADAR_MIN_SIZE to stay on a page."""
 RADAR_MIN_SIZE = 85 * mm
+
+LOGO_HEIGHT = 14 * mm
+"""The establishment's logo, left of its name: this high, or narrower than LOGO_MAX_WIDTH."""
+LOGO_MAX_WIDTH = 40 * mm
+LOGO_GAP = 3 * mm
+LOGO_PIXELS = 600
+"""Longest side of the logo as embedded (300 dpi at 50 mm): a big photo stays a small PDF."""
 
 CELL_SIZE = 8.3
 """Font size in the positioning table."""
@@ -280,6 +290,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "establishment": ParagraphStyle(
             "establishment", base, fontName=BOLD, fontSize=10, leading=13, textColor=INK
         ),
+        "establishment_details": ParagraphStyle(
+            "establishment_details", base, fontSize=8, leading=10.5, textColor=MUTED
+        ),
         "kind": ParagraphStyle(
             "kind", base, fontSize=8.5, leading=11, textColor=MUTED, alignment=TA_RIGHT
         ),
@@ -373,12 +386,85 @@ def _markup(text: str) -> str:
     return "<br/>".join(escape(line).replace("\t", "    ") for line in lines)
 
 
+def _establishment(document: BilanDocument, width: float) -> Flowable | list[Flowable]:
+    """The establishment's name, its UAI and city under it, its logo on the left if any."""
+    styles = _styles()
+    texts: list[Flowable] = [Paragraph(escape(document.establishment), styles["establishment"])]
+    if details := document.establishment_details:
+        texts.append(Paragraph(escape(details), styles["establishment_details"]))
+    prepared = _prepared_logo(document.establishment_logo) if document.establishment_logo else None
+    if prepared is None:
+        return texts
+    logo = _Logo(*prepared)
+    return Table(
+        [[logo, texts]],
+        colWidths=[logo.width + LOGO_GAP, width - logo.width - LOGO_GAP],
+        style=_table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
+
+
+class _Logo(Flowable):
+    """The establishment's logo, drawn at its size on the page (aspect ratio kept).
+
+    Each bilan of a class PDF draws its own, but reportlab stores identical image data
+    once per PDF (drawImage names an image by a digest of its pixels).
+    """
+
+    def __init__(self, png: bytes, pixel_width: int, pixel_height: int) -> None:
+        super().__init__()
+        self._png = png
+        ratio = pixel_width / pixel_height
+        self.height = LOGO_HEIGHT
+        self.width = LOGO_HEIGHT * ratio
+        if self.width > LOGO_MAX_WIDTH:
+            self.width, self.height = LOGO_MAX_WIDTH, LOGO_MAX_WIDTH / ratio
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        """Override Flowable.wrap: a fixed size."""
+        return self.width, self.height
+
+    def draw(self) -> None:
+        """Override Flowable.draw."""
+        reader = ImageReader(io.BytesIO(self._png))
+        self.canv.drawImage(reader, 0, 0, self.width, self.height, mask="auto")
+
+
+@functools.lru_cache(maxsize=4)
+def _prepared_logo(data: bytes) -> tuple[bytes, int, int] | None:
+    """The logo as a PNG of at most LOGO_PIXELS a side, upright (JPEG's EXIF orientation
+    applied), with its pixel size; None when it cannot be read (the header goes without).
+
+    The service checked it when it was stored; this is for a row written otherwise.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as opened:
+                image = ImageOps.exif_transpose(opened)
+                image.thumbnail((LOGO_PIXELS, LOGO_PIXELS))
+                transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+                image = image.convert("RGBA" if transparent else "RGB")
+                buffer = io.BytesIO()
+                image.save(buffer, "PNG", optimize=True)
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError, Warning):
+        return None
+    return buffer.getvalue(), image.width, image.height
+
+
 def _header(document: BilanDocument) -> list[Flowable]:
     styles = _styles()
     top = Table(
         [
             [
-                Paragraph(escape(document.establishment), styles["establishment"]),
+                _establishment(document, CONTENT_WIDTH * 0.6),
                 Paragraph("Bilan intermédiaire de compétences", styles["kind"]),
             ]
         ],

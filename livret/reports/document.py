@@ -48,10 +48,21 @@ class BilanDocument:
     mark: Decimal | None
     mark_ne_count: int
     generated_at: dt.datetime
+    establishment_uai: str | None = None
+    establishment_city: str | None = None
+    establishment_logo: bytes | None = None
+    """PNG or JPEG bytes, printed left of the establishment's name; None: no logo."""
 
     @property
     def is_draft(self) -> bool:
         return self.status != FINAL
+
+    @property
+    def establishment_details(self) -> str:
+        """'UAI 0750654D — Paris' under the establishment's name; '' when neither is known."""
+        parts = [f"UAI {self.establishment_uai}" if self.establishment_uai else ""]
+        parts.append(self.establishment_city or "")
+        return " — ".join(part for part in parts if part)
 
     @property
     def title(self) -> str:

@@ -17,7 +17,7 @@ from enum import Enum
 from typing import Final, Literal
 
 from PIL import Image
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from livret.domain.errors import ValidationError
@@ -84,19 +84,7 @@ class EstablishmentService:
 
     def info(self) -> EstablishmentInfo:
         with self._database.snapshot() as connection:
-            row = connection.execute(
-                select(
-                    models.Establishment.name,
-                    models.Establishment.uai,
-                    models.Establishment.city,
-                    models.Establishment.logo,
-                )
-                .order_by(models.Establishment.id)
-                .limit(1)
-            ).first()
-        if row is None:
-            return EstablishmentInfo(DEFAULT_ESTABLISHMENT, None, None, None)
-        return EstablishmentInfo(row[0], row[1], row[2], _bytes(row[3]))
+            return read_establishment(connection)
 
     def update(
         self,
@@ -142,6 +130,19 @@ class EstablishmentService:
 
 
 # -- reading --------------------------------------------------------------------------
+
+
+def read_establishment(connection: Connection) -> EstablishmentInfo:
+    """The establishment, in the caller's snapshot (ExportService reads it with the bilans)."""
+    establishment = models.Establishment
+    row = connection.execute(
+        select(establishment.name, establishment.uai, establishment.city, establishment.logo)
+        .order_by(establishment.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return EstablishmentInfo(DEFAULT_ESTABLISHMENT, None, None, None)
+    return EstablishmentInfo(row[0], row[1], row[2], _bytes(row[3]))
 
 
 def _bytes(value: object) -> bytes | None:

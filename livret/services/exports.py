@@ -35,6 +35,7 @@ from livret.reports.document import BilanDocument, BilanDocumentRow
 from livret.services.bilans import BilanService, BilanSheet
 from livret.services.database import Database
 from livret.services.dto import display_name, sort_key
+from livret.services.establishment import EstablishmentInfo, read_establishment
 from livret.storage import models
 
 MAX_FILE_NAME = 120
@@ -255,25 +256,26 @@ class ExportService:
             require_bilan(self._actor, Action.EXPORT_BILAN_PDF, owner.learner_id, owner.status)
         sheets = {bilan_id: self._bilans.sheet(bilan_id) for bilan_id in bilan_ids}
         with self._database.snapshot() as connection:
-            establishment = connection.scalar(
-                select(models.Establishment.name).order_by(models.Establishment.id).limit(1)
-            )
+            establishment = read_establishment(connection)
             facts = _facts(connection, bilan_ids)
         now = self._clock()
         result: dict[int, tuple[BilanDocument, _Facts]] = {}
         for bilan_id, sheet in sheets.items():
             if bilan_id not in facts:
                 raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
-            document = _document(sheet, facts[bilan_id], establishment or "", now)
+            document = _document(sheet, facts[bilan_id], establishment, now)
             result[bilan_id] = (document, facts[bilan_id])
         return result
 
 
 def _document(
-    sheet: BilanSheet, facts: _Facts, establishment: str, now: dt.datetime
+    sheet: BilanSheet, facts: _Facts, establishment: EstablishmentInfo, now: dt.datetime
 ) -> BilanDocument:
     return BilanDocument(
-        establishment=establishment,
+        establishment=establishment.name,
+        establishment_uai=establishment.uai,
+        establishment_city=establishment.city,
+        establishment_logo=establishment.logo,
         learner_name=sheet.learner_name,
         ine=facts.ine,
         class_label=sheet.class_label,
