@@ -13,6 +13,7 @@ from livret import (
     cli_export,
     cli_import,
     cli_import_results,
+    cli_learners,
     cli_marks,
     cli_referentiel,
     cli_users,
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_import_results.register(import_commands, common)
     cli_referentiel.register(import_commands, export_commands, common)
     cli_users.register(commands, common)
+    cli_learners.register(commands, common)
     return parser
 
 
@@ -114,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("import", "referentiel"): cli_referentiel.handle_import,
         ("export", "referentiel"): cli_referentiel.handle_export,
         **{("user", action): cli_users.handle for action in cli_users.ACTIONS},
+        **{("learner", action): cli_learners.handle for action in cli_learners.ACTIONS},
     }
     sub = (
         getattr(args, "db_command", None)
@@ -121,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         or getattr(args, "export_command", None)
         or getattr(args, "import_command", None)
         or getattr(args, "user_command", None)
+        or getattr(args, "learner_command", None)
     )
     try:
         if args.command is None:
