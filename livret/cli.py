@@ -10,6 +10,7 @@ from pathlib import Path
 
 from livret import (
     __version__,
+    cli_establishment,
     cli_export,
     cli_import,
     cli_import_results,
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_import_results.register(import_commands, common)
     cli_referentiel.register(import_commands, export_commands, common)
     cli_users.register(commands, common)
+    cli_establishment.register(commands, common)
     cli_learners.register(commands, common)
     return parser
 
@@ -116,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("import", "referentiel"): cli_referentiel.handle_import,
         ("export", "referentiel"): cli_referentiel.handle_export,
         **{("user", action): cli_users.handle for action in cli_users.ACTIONS},
+        **{("establishment", a): cli_establishment.handle for a in cli_establishment.ACTIONS},
         **{("learner", action): cli_learners.handle for action in cli_learners.ACTIONS},
     }
     sub = (
@@ -124,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         or getattr(args, "export_command", None)
         or getattr(args, "import_command", None)
         or getattr(args, "user_command", None)
+        or getattr(args, "establishment_command", None)
         or getattr(args, "learner_command", None)
     )
     try:
