@@ -1,21 +1,39 @@
-"""Start the GUI: engine → migrations → login → services → window, each handed to the next."""
+"""Start the GUI: engine → migrations → login → services → window, each handed to the next.
+
+`GuiSession` also switches databases while the app runs (Fichier → Se connecter à un
+serveur…, Fichier → Ouvrir un fichier…): the new database is opened and logged into
+first, and only then does its window replace the current one, so a failure leaves
+the user where they were.
+"""
 
 from __future__ import annotations
 
 import sys
 from typing import TYPE_CHECKING
 
-from livret.domain.errors import LivretError
-from livret.domain.roles import Role
+from livret.domain.errors import DatabaseError, LivretError
+from livret.domain.roles import Actor, Role
 from livret.services.authentication import local_profile, requires_login
 from livret.services.catalog import CatalogService
 from livret.services.container import build_services
 from livret.services.database import Database, open_database
 from livret.services.users import command_line_actor
-from livret.storage.engine import demo_database_path
+from livret.storage import migrate
+from livret.storage.engine import (
+    ServerConnectionError,
+    ServerProblem,
+    demo_database_path,
+    resolve,
+    server_label,
+)
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+
+    from livret.ui.connect_dialog import ServerConnection
+
+PASSWORD_PROBLEMS = frozenset({ServerProblem.PASSWORD_REQUIRED, ServerProblem.PASSWORD_REFUSED})
 
 
 def open_demo_database() -> Database:
@@ -31,46 +49,258 @@ def open_demo_database() -> Database:
     return database
 
 
+def open_chosen_database(
+    db: str | None, *, password: str | None = None, create_file: bool = False
+) -> Database:
+    """Open the database the user chose in the GUI, or refuse it with one French message.
+
+    A SQLite file is migrated (after a backup) as at start-up; it is created only
+    when asked (the default file). A server database is never migrated from the
+    GUI: an older schema is left to the IT admin's `livret db upgrade`. The password,
+    if any, is used for this connection only; without one, libpq looks in ~/.pgpass.
+    """
+    location = resolve(db)
+    if location.is_sqlite:
+        return open_database(db, create=create_file)[0]
+    url = location.url if password is None else location.url.set(password=password)
+    database, _ = open_database(url.render_as_string(hide_password=False), upgrade=False)
+    try:
+        with database.engine.connect() as connection:
+            revision = migrate.current_revision(connection)
+    except Exception:
+        database.dispose()
+        raise
+    if revision != migrate.head_revision():
+        database.dispose()
+        raise DatabaseError(
+            f"La base « {location.display()} » est dans une version plus ancienne de Livret "
+            f"(schéma {revision}, attendu {migrate.head_revision()}) : demandez à "
+            "l'administrateur informatique de la mettre à jour avec « livret db upgrade "
+            "--db … ». Rien n'a été modifié."
+        )
+    return database
+
+
+class GuiSession:
+    """The open database and its window; opens another one when the user asks.
+
+    Tests drive it without dialogs through the seams `ask_password`,
+    `choose_server`, `choose_file` and `log_in`.
+    """
+
+    def __init__(self, app: QApplication, settings: QSettings | None = None) -> None:
+        from PySide6.QtCore import QSettings
+
+        self._app = app
+        self.settings = settings or QSettings()
+        self.database: Database | None = None
+        self.window: QMainWindow | None = None
+        self.failed = False  # the last open() ended on an error message
+
+    # --- opening -------------------------------------------------------------
+
+    def open(
+        self,
+        db: str | None,
+        *,
+        password: str | None = None,
+        demo: bool = False,
+        create_file: bool = False,
+    ) -> bool:
+        """Open db (asking the server's password if needed), log in, show its window.
+
+        On any failure or cancel, one message at most, and the current window and
+        database stay as they were. True when the new window is shown.
+        """
+        parent = self.window
+        self.failed = False
+        if parent is not None and not _close_child_windows(parent):
+            return False  # e.g. a bilan with unsaved changes, and the user chose to stay
+        try:
+            database = (
+                open_demo_database()
+                if demo
+                else self._open_with_password(db, password, create_file=create_file)
+            )
+        except LivretError as exc:
+            self.show_error(parent, exc.message)
+            return False
+        if database is None:
+            return False
+        try:
+            window = self._window_for(database)
+        except LivretError as exc:
+            database.dispose()
+            self.show_error(parent, exc.message)
+            return False
+        if window is None:
+            database.dispose()
+            return False
+        old_window, old_database = self.window, self.database
+        self.window, self.database = window, database
+        self._wire(window)
+        # Between the two windows none is visible for a moment: that must not quit the app.
+        quit_on_close = self._app.quitOnLastWindowClosed()
+        self._app.setQuitOnLastWindowClosed(False)
+        try:
+            window.show()
+            if old_window is not None:
+                old_window.close()
+                old_window.deleteLater()
+        finally:
+            self._app.setQuitOnLastWindowClosed(quit_on_close)
+        if old_database is not None:
+            old_database.dispose()
+        return True
+
+    def _open_with_password(
+        self, db: str | None, password: str | None, *, create_file: bool
+    ) -> Database | None:
+        while True:
+            try:
+                return open_chosen_database(db, password=password, create_file=create_file)
+            except ServerConnectionError as exc:
+                if exc.problem not in PASSWORD_PROBLEMS:
+                    raise
+                # No password yet (or the one in ~/.pgpass): a polite question, not an error.
+                reason = (
+                    exc.message
+                    if password is not None or exc.problem is ServerProblem.PASSWORD_REFUSED
+                    else ""
+                )
+                password = self.ask_password(server_label(resolve(db).url), reason)
+                if password is None:
+                    return None
+
+    def _window_for(self, database: Database) -> QMainWindow | None:
+        """The login (always on a server), then the window the account's role gets."""
+        database_name = database.location.display()
+        if requires_login(database):
+            actor = self.log_in(database, database_name)
+            if actor is None:
+                return None
+        else:
+            actor = local_profile(database)
+        services = build_services(database, actor)
+        if actor.role is Role.LEARNER:
+            from livret.ui.learner_window import LearnerWindow
+
+            return LearnerWindow(services, database_name=database_name)
+        from livret.ui.main_window import MainWindow
+
+        return MainWindow(services, database_name=database_name)
+
+    def _wire(self, window: QMainWindow) -> None:
+        from PySide6.QtGui import QAction
+
+        for name, slot in (
+            ("connect_server_action", self.connect_to_server),
+            ("open_file_action", self.open_file),
+        ):
+            action = getattr(window, name, None)
+            if isinstance(action, QAction):
+                action.triggered.connect(slot)
+                action.setEnabled(True)
+
+    # --- the two menu entries ------------------------------------------------
+
+    def connect_to_server(self) -> bool:
+        """Fichier → Se connecter à un serveur…; the connection is remembered once it worked."""
+        chosen = self.choose_server()
+        if chosen is None:
+            return False
+        connection, password = chosen
+        if not self.open(connection.url(), password=password):
+            return False
+        from livret.ui.connect_dialog import remember_connection
+
+        remember_connection(self.settings, connection)
+        return True
+
+    def open_file(self) -> bool:
+        """Fichier → Ouvrir un fichier…: an existing Livret file (SQLite)."""
+        path = self.choose_file()
+        return self.open(path) if path else False
+
+    # --- seams: the dialogs --------------------------------------------------
+
+    def choose_server(self) -> tuple[ServerConnection, str | None] | None:
+        from PySide6.QtWidgets import QDialog
+
+        from livret.ui.connect_dialog import ConnectDialog
+
+        dialog = ConnectDialog(self.settings, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.connection is None:
+            return None
+        return dialog.connection, dialog.password()
+
+    def choose_file(self) -> str | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self.window,
+            "Ouvrir une base Livret",
+            "",
+            "Bases Livret (*.sqlite *.db);;Tous les fichiers (*)",
+        )
+        return path or None
+
+    def ask_password(self, server: str, reason: str) -> str | None:
+        from PySide6.QtWidgets import QDialog
+
+        from livret.ui.connect_dialog import ServerPasswordDialog
+
+        dialog = ServerPasswordDialog(server, reason, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.password.text()
+
+    def log_in(self, database: Database, database_name: str) -> Actor | None:
+        from PySide6.QtWidgets import QDialog
+
+        from livret.ui.login_dialog import LoginDialog
+
+        login = LoginDialog(database, database_name=database_name, parent=self.window)
+        if login.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return login.actor
+
+    def show_error(self, parent: QWidget | None, message: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        self.failed = True
+        print(f"livret : erreur : {message}", file=sys.stderr)
+        QMessageBox.warning(parent, "Livret", message)
+
+    def close(self) -> None:
+        if self.database is not None:
+            self.database.dispose()
+            self.database = None
+
+
+def _close_child_windows(window: QWidget) -> bool:
+    """Close the dialogs a window opened (each may ask about unsaved work); False if one stays."""
+    from PySide6.QtWidgets import QWidget
+
+    for child in window.findChildren(QWidget):
+        if child.isWindow() and child.isVisible() and not child.close():
+            return False
+    return True
+
+
 def run_gui(db: str | None, *, demo: bool = False) -> int:
-    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from livret.ui.application import configure_application
-    from livret.ui.login_dialog import LoginDialog
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     configure_application(app)
+    session = GuiSession(app)
     try:
-        database = open_demo_database() if demo else open_database(db, create=True)[0]
-    except LivretError as exc:
-        QMessageBox.critical(None, "Livret", exc.message)
-        print(f"livret : erreur : {exc.message}", file=sys.stderr)
-        return 1
-    try:
-        database_name = database.location.display()
-        try:
-            if requires_login(database):
-                login = LoginDialog(database, database_name=database_name)
-                if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
-                    return 0
-                actor = login.actor
-            else:
-                actor = local_profile(database)
-            services = build_services(database, actor)
-        except LivretError as exc:
-            QMessageBox.critical(None, "Livret", exc.message)
-            print(f"livret : erreur : {exc.message}", file=sys.stderr)
-            return 1
-        window: QWidget
-        if actor.role is Role.LEARNER:
-            from livret.ui.learner_window import LearnerWindow
-
-            window = LearnerWindow(services, database_name=database_name)
-        else:
-            from livret.ui.main_window import MainWindow
-
-            window = MainWindow(services, database_name=database_name)
-        window.show()
+        # As `livret db init` would, a SQLite file is created on first use.
+        if not session.open(db, demo=demo, create_file=True):
+            return 1 if session.failed else 0
         return app.exec()
     finally:
-        database.dispose()
+        session.close()

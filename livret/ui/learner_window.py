@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -337,4 +337,18 @@ class LearnerWindow(QMainWindow):
         self.tabs.addTab(self.bilans, self.tr("Mes bilans"))
         self.setCentralWidget(self.tabs)
         self.statusBar().showMessage(self.tr("%1 — lecture seule").replace("%1", database_name))
+        file_menu = self.menuBar().addMenu(self.tr("&Fichier"))
+        # livret.app.GuiSession connects and enables these two: it owns the switch.
+        self.connect_server_action = QAction(self.tr("Se &connecter à un serveur…"), self)
+        self.connect_server_action.setEnabled(False)
+        file_menu.addAction(self.connect_server_action)
+        self.open_file_action = QAction(self.tr("&Ouvrir un fichier…"), self)
+        self.open_file_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_file_action.setEnabled(False)
+        file_menu.addAction(self.open_file_action)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("&Quitter"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
         self.dashboard.show_learner(actor.learner_id)

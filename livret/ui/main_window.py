@@ -181,6 +181,15 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         admin = self.is_admin_view()
         file_menu = self.menuBar().addMenu(self.tr("&Fichier"))
+        # livret.app.GuiSession connects and enables these two: it owns the switch.
+        self.connect_server_action = QAction(self.tr("Se &connecter à un serveur…"), self)
+        self.connect_server_action.setEnabled(False)
+        file_menu.addAction(self.connect_server_action)
+        self.open_file_action = QAction(self.tr("&Ouvrir un fichier…"), self)
+        self.open_file_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_file_action.setEnabled(False)
+        file_menu.addAction(self.open_file_action)
+        file_menu.addSeparator()
         self.import_siecle_action = QAction(self.tr("Importer les élèves (&SIECLE)…"), self)
         self.import_siecle_action.triggered.connect(lambda: self.import_siecle())
         self.import_siecle_action.setVisible(self._may(Action.IMPORT_SIECLE))
