@@ -34,6 +34,7 @@ from livret.services.bilans import CONFIRMATION_WORD, UNLOCK_ACTION, BilanServic
 from livret.services.catalog import CatalogService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
+from livret.services.establishment import EstablishmentService
 from livret.services.evaluations import EvaluationService
 from livret.services.exports import ExportService
 from livret.services.marks import MarkService
@@ -43,6 +44,7 @@ from livret.services.results_import import ResultsImportService
 from livret.services.siecle_import import SiecleImportService
 from tests.accounts import PASSWORD, make_account
 from tests.demo_queries import learner_with
+from tests.logos import logo
 from tests.services.test_evaluations import draft_for
 from tests.services.test_results_import import DAY, csv_data
 from tests.services.test_siecle_import import MAIN
@@ -290,6 +292,11 @@ STEPS: dict[Action, tuple[Step, ...]] = {
         lambda w, a: AccountService(w.database, a).add("nouveau", Role.TEACHER, name="Nouveau"),
     ),
     Action.VIEW_AUDIT: (lambda w, a: AuditLogService(w.database, a).search(limit=20),),
+    Action.MANAGE_ESTABLISHMENT: (
+        lambda w, a: EstablishmentService(w.database, a).update(
+            "Lycée professionnel Jean Moulin", "0750654D", "Paris", logo=logo()
+        ),
+    ),
 }
 
 # Actions on one learner ("learner" steps) or one of their bilans ("bilan" steps).
