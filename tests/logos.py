@@ -18,6 +18,7 @@ def logo(width: int = 160, height: int = 80, *, kind: str = "PNG") -> bytes:
     side = min(width, height)
     if side >= 8:
         draw.ellipse((2, 2, side - 3, side - 3), fill=(21, 101, 192))
+    if width - side >= 8:
         draw.rectangle((side, height // 3, width - 3, 2 * height // 3), fill=(230, 81, 0))
     buffer = io.BytesIO()
     image.save(buffer, kind)
