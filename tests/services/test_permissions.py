@@ -39,6 +39,7 @@ from livret.services.evaluations import EvaluationService
 from livret.services.exports import ExportService
 from livret.services.marks import MarkService
 from livret.services.overview import OverviewService
+from livret.services.privacy import ERASE_WORD, PrivacyService
 from livret.services.referentiel import ReferentielService
 from livret.services.results_import import ResultsImportService
 from livret.services.siecle_import import SiecleImportService
@@ -213,6 +214,23 @@ def _unlock_countersigned_by(w: World, a: Actor) -> object:
     )
 
 
+def _erase_a_learner(w: World, a: Actor) -> object:
+    """A learner with final bilans whom no other step reads, the DDFPT countersigning."""
+    learner_id = _rows(
+        w.database,
+        "SELECT learner_id FROM bilan WHERE status = 'final' AND learner_id NOT IN "
+        "(:own, :other, :writing, (SELECT learner_id FROM bilan WHERE id = :unlock)) "
+        "AND learner_id <> (SELECT MIN(id) FROM learner) ORDER BY learner_id DESC LIMIT 1",
+        own=w.own_final.learner_id,
+        other=w.other.learner_id,
+        writing=w.writing_learner,
+        unlock=w.unlock_bilan,
+    )[0][0]
+    return PrivacyService(w.database, a).erase_learner(
+        learner_id, confirmation=ERASE_WORD, ddfpt_login="test-ddfpt", ddfpt_password=PASSWORD
+    )
+
+
 def _write_evaluation(w: World, a: Actor) -> object:
     service = EvaluationService(w.database, a)
     draft = draft_for(w.database)
@@ -292,6 +310,13 @@ STEPS: dict[Action, tuple[Step, ...]] = {
         lambda w, a: AccountService(w.database, a).add("nouveau", Role.TEACHER, name="Nouveau"),
     ),
     Action.VIEW_AUDIT: (lambda w, a: AuditLogService(w.database, a).search(limit=20),),
+    Action.EXPORT_LEARNER_DATA: (
+        lambda w, a: PrivacyService(w.database, a).retention(0),
+        lambda w, a: PrivacyService(w.database, a).export_learner(
+            w.other.learner_id, w.out / "rgpd.zip"
+        ),
+    ),
+    Action.ERASE_LEARNER: (_erase_a_learner,),
     Action.MANAGE_ESTABLISHMENT: (
         lambda w, a: EstablishmentService(w.database, a).update(
             "Lycée professionnel Jean Moulin", "0750654D", "Paris", logo=logo()
