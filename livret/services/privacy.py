@@ -115,7 +115,7 @@ class PrivacyService:
         self, years: int = DEFAULT_RETENTION_YEARS, today: dt.date | None = None
     ) -> tuple[RetentionRow, ...]:
         """Learners who left more than `years` years before `today`, the oldest leavers first."""
-        self._require_screen()
+        self.require_screen()
         if years < 0:
             raise ValidationError("Le nombre d'années ne peut pas être négatif.")
         limit = years_before(today or self._clock().date(), years)
@@ -128,7 +128,7 @@ class PrivacyService:
 
     def find_learners(self, text: str, *, limit: int = 200) -> tuple[RetentionRow, ...]:
         """Learners (present or gone) whose name or INE contains `text`, by name."""
-        self._require_screen()
+        self.require_screen()
         wanted = sort_key(text)
         if not wanted:
             return ()
@@ -150,7 +150,7 @@ class PrivacyService:
 
     def learner_id(self, ine: str) -> int:
         """The id of the learner with that INE."""
-        self._require_screen()
+        self.require_screen()
         with self._database.snapshot() as connection:
             return find_by_ine(connection, ine)
 
@@ -313,7 +313,7 @@ class PrivacyService:
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _require_screen(self) -> None:
+    def require_screen(self) -> None:
         """The RGPD screen's lists: whoever may export or erase a learner's data."""
         if not (
             allowed(self._actor, Action.EXPORT_LEARNER_DATA)
