@@ -134,8 +134,8 @@ class PrivacyDialog(QDialog):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the names
         self.export_button = QPushButton(self.tr("E&xporter les données…"))
         self.export_button.setToolTip(
             self.tr("Un fichier zip : les données en JSON et le PDF de chaque bilan")
@@ -324,14 +324,16 @@ class PrivacyDialog(QDialog):
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
         widths = (
-            metrics.horizontalAdvance("x" * 30),
+            0,  # stretched
             metrics.horizontalAdvance("00000000000X") + 16,
             max(metrics.horizontalAdvance("Dernière classe"), metrics.horizontalAdvance("x" * 12))
             + 24,
             metrics.horizontalAdvance("00/00/0000") + 24,
+            metrics.horizontalAdvance("00 (dont 00 déf.)") + 24,
         )
         for column, width in enumerate(widths):
-            header.resizeSection(column, width)
+            if column:
+                header.resizeSection(column, width)
 
 
 class ErasureDialog(QDialog):
