@@ -232,9 +232,18 @@ class ConnectDialog(QDialog):
         form.addRow(self.tr("&Base :"), self.database)
         form.addRow(self.tr("&Utilisateur :"), self.user)
         form.addRow(self.tr("&Mot de passe :"), self.password_edit)
-        form.addRow(self.tr("&Chiffrement (TLS) :"), self.sslmode)
-        form.addRow("", self.ssl_explanation)
-        form.addRow(self.tr("Certificat de l'&autorité :"), certificate)
+        # The explanation sits under its combo box, in the same cell: a row of its own
+        # would be given the height of the text wrapped in a narrower column.
+        tls = QVBoxLayout()
+        tls.setContentsMargins(0, 0, 0, 0)
+        tls.addWidget(self.sslmode)
+        tls.addWidget(self.ssl_explanation)
+        tls_label = QLabel(self.tr("&Chiffrement (TLS) :"))
+        tls_label.setBuddy(self.sslmode)
+        form.addRow(tls_label, tls)
+        certificate_label = QLabel(self.tr("Certificat de l'&autorité :"))
+        certificate_label.setBuddy(self.sslrootcert)
+        form.addRow(certificate_label, certificate)
         form.addRow(self.tr("Ser&vice :"), self.service)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -245,7 +254,9 @@ class ConnectDialog(QDialog):
         self._update_enabled()
         if self.recent.count() > 1:
             self.recent.setCurrentIndex(1)  # the last connection used, ready to reuse
-        self.host.setFocus()
+            self.password_edit.setFocus()
+        else:
+            self.host.setFocus()
 
     def password(self) -> str | None:
         """The typed password, or None to let PostgreSQL find one (~/.pgpass) or ask."""

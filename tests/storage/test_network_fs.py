@@ -67,9 +67,8 @@ def test_engine_refuses_a_file_on_a_share_and_says_why(tmp_path: Path) -> None:
 
 def test_the_machine_mounts_are_read_and_a_temporary_file_is_accepted(tmp_path: Path) -> None:
     mounts = machine_mounts()
-    assert any(mount.mountpoint == "/" for mount in mounts) or any(
-        len(mount.mountpoint) <= 3 for mount in mounts  # C:\ on Windows
-    )
+    roots = {"/"} | {f"{letter}:\\" for letter in "CDEFGH"}  # / or C:\ on Windows
+    assert any(mount.mountpoint in roots for mount in mounts)
     database, report = open_database(str(tmp_path / "livret.sqlite"), create=True)
     try:
         assert report.created
