@@ -11,6 +11,9 @@ printed from it reads as a complete document of its own. A draft's pages carry a
 translucent diagonal BROUILLON drawn over the content (the coloured table cells would
 hide it underneath).
 
+The header names the establishment: its logo on the left (LOGO_HEIGHT high at most),
+its UAI and city under its name; without them, the name alone.
+
 Layout: page 1 holds the header, the positioning table, Constats and Conseils; the
 radar follows, shrinking (down to RADAR_MIN_SIZE) to stay on the page when it can,
 otherwise at full size on the next one, then the signature boxes.
