@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self._database_name = database_name
         self.accounts_dialog: QDialog | None = None
         self.audit_dialog: QDialog | None = None
+        self.establishment_dialog: QDialog | None = None
+        self.privacy_dialog: QDialog | None = None
         self.referentiel_editor: ReferentielEditor | None = None
         self._update_title()
         self.resize(1200, 800)
@@ -231,12 +233,22 @@ class MainWindow(QMainWindow):
         self.audit_action = QAction(self.tr("&Journal…"), self)
         self.audit_action.triggered.connect(lambda: self.open_audit())
         self.audit_action.setVisible(self._may(Action.VIEW_AUDIT))
+        self.establishment_action = QAction(self.tr("É&tablissement…"), self)
+        self.establishment_action.triggered.connect(lambda: self.open_establishment())
+        self.establishment_action.setVisible(self._may(Action.MANAGE_ESTABLISHMENT))
+        self.privacy_action = QAction(self.tr("Données &personnelles (RGPD)…"), self)
+        self.privacy_action.triggered.connect(lambda: self.open_privacy())
+        self.privacy_action.setVisible(self._may(Action.EXPORT_LEARNER_DATA))
         self.admin_menu = self.menuBar().addMenu(self.tr("&Administration"))
-        self.admin_menu.addAction(self.accounts_action)
-        self.admin_menu.addAction(self.audit_action)
-        self.admin_menu.menuAction().setVisible(
-            self.accounts_action.isVisible() or self.audit_action.isVisible()
+        admin_actions = (
+            self.accounts_action,
+            self.audit_action,
+            self.establishment_action,
+            self.privacy_action,
         )
+        for action in admin_actions:
+            self.admin_menu.addAction(action)
+        self.admin_menu.menuAction().setVisible(any(a.isVisible() for a in admin_actions))
         self.profile_menu = self.menuBar().addMenu(self.tr("&Profil"))
         self.profile_action = QAction(self._profile_text(), self)
         self.profile_action.setEnabled(False)
@@ -275,6 +287,22 @@ class MainWindow(QMainWindow):
             return None
         self.audit_dialog = dialog
         dialog.open()
+        return dialog
+
+    def open_establishment(self) -> QDialog | None:
+        """Administration → Établissement…: name, UAI, city and logo printed on the PDFs."""
+        from livret.ui.establishment_dialog import open_establishment_dialog
+
+        dialog = open_establishment_dialog(self, self._services)
+        self.establishment_dialog = dialog
+        return dialog
+
+    def open_privacy(self) -> QDialog | None:
+        """Administration → Données personnelles (RGPD)…: export, erasure, retention."""
+        from livret.ui.privacy_dialog import open_privacy_dialog
+
+        dialog = open_privacy_dialog(self, self._services)
+        self.privacy_dialog = dialog
         return dialog
 
     def open_display_name(self) -> DisplayNameDialog:

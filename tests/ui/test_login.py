@@ -93,6 +93,7 @@ def test_profile_menu_shows_the_user_and_offers_no_role_choice(
     # A teacher neither manages accounts nor reads the journal.
     assert "Administration" not in menu_titles(window)
     assert not window.accounts_action.isVisible() and not window.audit_action.isVisible()
+    assert not window.establishment_action.isVisible() and not window.privacy_action.isVisible()
     assert window.import_results_action.isVisible()
 
 
@@ -126,6 +127,8 @@ def test_the_ddfpt_reads_the_journal_but_does_not_manage_accounts(
     window = make_window(qtbot, demo_database, ddfpt, tmp_path)
     assert "Administration" in menu_titles(window)
     assert window.audit_action.isVisible() and not window.accounts_action.isVisible()
+    # The right of access is answered by the school: the DDFPT may export, not erase.
+    assert window.privacy_action.isVisible() and not window.establishment_action.isVisible()
 
 
 def test_the_local_profile_may_create_the_first_accounts(
@@ -163,3 +166,9 @@ def test_administration_menu_opens_accounts_and_journal(
     window.audit_action.trigger()
     assert window.audit_dialog is not None and window.audit_dialog.isVisible()
     window.audit_dialog.reject()
+    window.establishment_action.trigger()
+    assert window.establishment_dialog is not None and window.establishment_dialog.isVisible()
+    window.establishment_dialog.reject()
+    window.privacy_action.trigger()
+    assert window.privacy_dialog is not None and window.privacy_dialog.isVisible()
+    window.privacy_dialog.reject()
