@@ -194,7 +194,8 @@ class ServerConnectionError(DatabaseError):
 def server_label(url: URL) -> str:
     """The server as a user names it: host:port, a libpq service, or the local socket."""
     if url.host:
-        return f"{url.host}:{url.port or 5432}"
+        host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 address
+        return f"{host}:{url.port or 5432}"
     service = url.query.get("service")
     if service:
         return f"service {service if isinstance(service, str) else service[0]}"

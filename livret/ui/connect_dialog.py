@@ -86,7 +86,7 @@ class ServerConnection:
         if self.service:
             return "postgresql+psycopg://?" + urlencode({"service": self.service})
         user = f"{quote(self.user, safe='')}@" if self.user else ""
-        host = quote(self.host, safe="")
+        host = f"[{self.host}]" if ":" in self.host else quote(self.host, safe="")  # IPv6
         port = f":{self.port}" if self.port else ""
         query: dict[str, str] = {"sslmode": self.sslmode}
         if self.sslrootcert and self.sslmode in VERIFYING_MODES:

@@ -87,6 +87,13 @@ def test_the_ca_file_is_checked_and_only_asked_for_verifying_modes(
     assert connection is not None and "sslrootcert" not in connection.url()
 
 
+def test_an_ipv6_address_is_bracketed() -> None:
+    connection = ServerConnection(host="fd00::12", user="livret_app", sslmode="disable")
+    assert (
+        connection.url() == "postgresql+psycopg://livret_app@[fd00::12]:5432/livret?sslmode=disable"
+    )
+
+
 def test_a_libpq_service_replaces_the_fields(qtbot: QtBot, settings: QSettings) -> None:
     dialog = ConnectDialog(settings)
     qtbot.addWidget(dialog)
