@@ -249,6 +249,13 @@ def _server_error(url: URL, detail: str) -> ServerConnectionError:
             "son nom auprès de l'administrateur informatique.",
             ServerProblem.NO_DATABASE,
         )
+    if "pg_hba.conf" in lowered:
+        return ServerConnectionError(
+            f"Le serveur {server} n'accepte pas de connexion de ce poste pour l'utilisateur "
+            f"{user} et la base « {url.database} » (aucune règle pg_hba.conf, ou pas avec ce "
+            "mode TLS) : prévenez l'administrateur informatique.",
+            ServerProblem.OTHER,
+        )
     if has(_TLS):
         if "does not support ssl" in lowered:
             why = "le serveur n'accepte pas les connexions chiffrées"
