@@ -137,18 +137,21 @@ class GuiSession:
             database.dispose()
             return False
         old_window, old_database = self.window, self.database
-        self.window, self.database = window, database
-        self._wire(window)
         # Between the two windows none is visible for a moment: that must not quit the app.
         quit_on_close = self._app.quitOnLastWindowClosed()
         self._app.setQuitOnLastWindowClosed(False)
         try:
+            if old_window is not None and not old_window.close():
+                window.deleteLater()  # the old window refused to close: stay on it
+                database.dispose()
+                return False
+            self.window, self.database = window, database
+            self._wire(window)
             window.show()
-            if old_window is not None:
-                old_window.close()
-                old_window.deleteLater()
         finally:
             self._app.setQuitOnLastWindowClosed(quit_on_close)
+        if old_window is not None:
+            old_window.deleteLater()
         if old_database is not None:
             old_database.dispose()
         return True
