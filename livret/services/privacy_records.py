@@ -248,8 +248,10 @@ def events_about(executor: Executor, identity: Identity) -> list[int]:
 
 
 def mention_pattern(forms: Sequence[str]) -> re.Pattern[str]:
-    """Any of the forms, case-insensitively (longest first)."""
-    return re.compile("|".join(re.escape(form) for form in forms), re.IGNORECASE)
+    """Any of the forms as whole words, case-insensitively (longest first): a short login
+    ("leo") must not match inside another learner's name ("LEONI Marc")."""
+    alternatives = "|".join(re.escape(form) for form in forms)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def counts(executor: Executor, identity: Identity) -> dict[str, int]:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from livret.domain.errors import NotFound, PermissionDenied, ValidationError
 from livret.domain.roles import Actor, Role
+from livret.services import audit
 from livret.services.authentication import LoginRefused, authenticate
 from livret.services.database import Database
 from livret.services.dto import display_name
@@ -370,6 +371,28 @@ def test_erase_removes_every_row_and_keeps_an_anonymous_journal(world: World) ->
 
     with pytest.raises(NotFound):
         PrivacyService(database, world.admin).erasure_preview(subject.learner_id)
+
+
+def test_erase_blanks_whole_words_only(world: World) -> None:
+    """A mention inside a longer word (another name, another login) is left alone."""
+    database, subject = world.database, world.subject
+    with database.transaction() as session:
+        for details in (
+            f"Import : {subject.ine} ; compte {LEARNER_LOGIN}.",
+            f"Compte x{LEARNER_LOGIN} et {subject.ine}9 : un autre apprenant",
+        ):
+            audit.record(session, world.teacher, "note", "evaluation", None, details)
+    _erase(world)
+    notes = [
+        row[0]
+        for row in rows(
+            database, "SELECT details FROM audit_event WHERE action = 'note' ORDER BY id"
+        )
+    ]
+    assert notes == [
+        f"Import : {ERASED_NAME} ; compte {ERASED_NAME}.",
+        f"Compte x{LEARNER_LOGIN} et {subject.ine}9 : un autre apprenant",
+    ]
 
 
 def test_erase_without_final_bilans_needs_no_countersign(world: World) -> None:
