@@ -22,6 +22,7 @@ from livret.services import (
     establishment,
     evaluation_changes,
     marks,
+    privacy_records,
     referentiel,
     results_import,
     siecle_import,
@@ -58,6 +59,7 @@ ACTION_LABELS: dict[str, str] = {
     referentiel.UPDATED_ACTION: "Référentiel modifié",
     results_import.IMPORT_ACTION: "Import de résultats",
     siecle_import.IMPORT_ACTION: "Import des élèves (SIECLE)",
+    **privacy_records.ACTION_LABELS,
 }
 
 

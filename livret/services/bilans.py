@@ -617,6 +617,11 @@ def _audit(
 _author, _finalizer = aliased(models.User), aliased(models.User)
 
 
+def read_sheet(executor: Session | Connection, bilan_id: int) -> BilanSheet:
+    """A bilan as the editor shows it, read with no permission check: callers check first."""
+    return _read_sheet(executor, bilan_id)
+
+
 def _read_sheet(executor: Session | Connection, bilan_id: int) -> BilanSheet:
     """Build the sheet in five queries, inside the caller's transaction or snapshot."""
     bilan, learner = models.Bilan, models.Learner

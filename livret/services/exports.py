@@ -32,7 +32,7 @@ from livret.domain.permissions import (
 )
 from livret.domain.roles import Actor
 from livret.reports.document import BilanDocument, BilanDocumentRow
-from livret.services.bilans import BilanService, BilanSheet
+from livret.services.bilans import BilanService, BilanSheet, read_sheet
 from livret.services.database import Database
 from livret.services.dto import display_name, sort_key
 from livret.services.establishment import EstablishmentInfo, read_establishment
@@ -234,6 +234,32 @@ class ExportService:
             skipped=tuple(skipped),
             combined=combined,
         )
+
+    # -- an access request (RGPD) -------------------------------------------------------
+
+    def learner_documents(self, learner_id: int) -> dict[int, BilanDocument]:
+        """Every bilan of one learner, drafts included, for an access request (RGPD).
+
+        The right of access (EXPORT_LEARNER_DATA) is the school's answer to the person,
+        not a bilan right: the Administrateur answers it though they read no bilan else.
+        """
+        require_all(self._actor, Action.EXPORT_LEARNER_DATA)
+        with self._database.snapshot() as connection:
+            bilan_ids = list(
+                connection.scalars(
+                    select(models.Bilan.id)
+                    .where(models.Bilan.learner_id == learner_id)
+                    .order_by(models.Bilan.bilan_date, models.Bilan.id)
+                )
+            )
+            sheets = {bilan_id: read_sheet(connection, bilan_id) for bilan_id in bilan_ids}
+            establishment = read_establishment(connection)
+            facts = _facts(connection, bilan_ids)
+        now = self._clock()
+        return {
+            bilan_id: _document(sheet, facts[bilan_id], establishment, now)
+            for bilan_id, sheet in sheets.items()
+        }
 
     # -- reading -----------------------------------------------------------------------
 

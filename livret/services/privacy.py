@@ -8,7 +8,6 @@ has final bilans) and is one transaction or one snapshot.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from livret.domain.errors import ConflictError, PermissionDenied, ValidationError
 from livret.domain.permissions import Action, allowed, denied_message, require_all
-from livret.domain.roles import Actor, Role
+from livret.domain.roles import Actor
 from livret.services import audit
 from livret.services.authentication import countersign
 from livret.services.database import Database
@@ -175,7 +174,7 @@ class PrivacyService:
                 )
                 or ""
             )
-        pdfs = self._pdfs(identity.family_name, identity.first_name, facts)
+        pdfs = self._pdfs(learner_id, identity.family_name, identity.first_name, facts)
         pdf_names = {bilan_id: name for bilan_id, name, _ in pdfs}
         with self._database.snapshot() as connection:
             record = learner_record(
@@ -220,19 +219,20 @@ class PrivacyService:
 
     def _pdfs(
         self,
+        learner_id: int,
         family_name: str,
         first_name: str,
         facts: list[tuple[int, str | None, dt.date, str]],
     ) -> list[tuple[int, str, bytes]]:
         """(bilan id, name in the zip, PDF) of each bilan, rendered as ExportService prints it.
 
-        ExportService knows the bilan rights only (an Administrateur has none): it reads
-        here as a DDFPT would, for this learner's bilans, once EXPORT_LEARNER_DATA is checked.
+        Read through ExportService.learner_documents, under the right of access.
         """
         from livret.reports.bilan_pdf import render_bilan_pdf  # reportlab: on first use
 
-        reader = dataclasses.replace(self._actor, role=Role.DDFPT, learner_id=None, local=False)
-        exports = ExportService(self._database, reader, clock=self._clock)
+        documents = ExportService(self._database, self._actor, clock=self._clock).learner_documents(
+            learner_id
+        )
         found: list[tuple[int, str, bytes]] = []
         used: set[str] = set()
         for bilan_id, class_code, bilan_date, status in facts:
@@ -244,8 +244,7 @@ class PrivacyService:
                 number += 1
                 name = f"{stem}_{number}.pdf"
             used.add(name.casefold())
-            document = exports.bilan_document(bilan_id)
-            found.append((bilan_id, f"bilans/{name}", render_bilan_pdf(document)))
+            found.append((bilan_id, f"bilans/{name}", render_bilan_pdf(documents[bilan_id])))
         return found
 
     # -- erasure -----------------------------------------------------------------------

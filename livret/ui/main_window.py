@@ -302,6 +302,8 @@ class MainWindow(QMainWindow):
         from livret.ui.privacy_dialog import open_privacy_dialog
 
         dialog = open_privacy_dialog(self, self._services)
+        if dialog is not None:
+            dialog.learner_erased.connect(lambda _learner: self.reload_all())
         self.privacy_dialog = dialog
         return dialog
 

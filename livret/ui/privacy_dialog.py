@@ -476,7 +476,7 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def open_privacy_dialog(parent: QWidget, services: Services) -> QDialog | None:
+def open_privacy_dialog(parent: QWidget, services: Services) -> PrivacyDialog | None:
     """Administration → Données personnelles (RGPD)…: the dialog, opened (not executed);
     None when the role may not use it (the reason shown)."""
     try:

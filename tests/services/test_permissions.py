@@ -315,6 +315,7 @@ STEPS: dict[Action, tuple[Step, ...]] = {
         lambda w, a: PrivacyService(w.database, a).export_learner(
             w.other.learner_id, w.out / "rgpd.zip"
         ),
+        lambda w, a: ExportService(w.database, a).learner_documents(w.other.learner_id),
     ),
     Action.ERASE_LEARNER: (_erase_a_learner,),
     Action.MANAGE_ESTABLISHMENT: (
