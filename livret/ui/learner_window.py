@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from livret.domain.changes import Change
 from livret.domain.errors import LivretError
 from livret.domain.levels import style_of
 from livret.services.bilan_list import BilanListItem
 from livret.services.bilans import BilanSheet
+from livret.services.change_log import ChangeFeed
 from livret.services.container import Services
 from livret.services.dashboard import DashboardService
 from livret.services.dto import LearnerDashboard
@@ -39,6 +41,7 @@ from livret.ui.dashboard.detail import EvaluationDetailWindow
 from livret.ui.dashboard.model import CELL_KIND_ROLE, CellKind
 from livret.ui.dashboard.picker import LevelPicker
 from livret.ui.dashboard.view import DashboardView
+from livret.ui.live_refresh import LiveRefresh
 from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
 
@@ -352,3 +355,17 @@ class LearnerWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         self.dashboard.show_learner(actor.learner_id)
+        # A teacher's new evaluation or final bilan shows here without a reload.
+        self.live_refresh = LiveRefresh(ChangeFeed(services.database), self)
+        self.live_refresh.changes_arrived.connect(self._on_remote_changes)
+
+    def _on_remote_changes(self, changes: list[Change]) -> None:
+        own = self._services.actor.learner_id
+        if any(change.everything or own in change.learner_ids for change in changes):
+            self.dashboard.refresh()
+            self.bilans.reload()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Override QWidget::closeEvent: stop listening for changes."""
+        self.live_refresh.stop()
+        super().closeEvent(event)

@@ -11,8 +11,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from livret.domain.roles import Role
+from livret.services.bilans import CONFIRMATION_WORD, BilanService
 from livret.services.container import Services, build_services
-from livret.services.database import Database
+from livret.services.database import Database, open_database
 from livret.ui import messages
 from livret.ui.dashboard.model import CELL_KIND_ROLE, CellKind
 from livret.ui.learner_window import LearnerWindow
@@ -158,3 +159,24 @@ def test_a_previous_bilan_opens_read_only_without_unlock(window: LearnerWindow) 
     assert editor is not None and editor.sheet.is_final
     assert not editor.unlock_button.isVisibleTo(editor)
     editor.close()
+
+
+def test_a_bilan_finalized_by_a_teacher_elsewhere_appears_without_reload(
+    qtbot: QtBot,
+    window: LearnerWindow,
+    demo_database: Database,
+    learner_services: tuple[Services, int, str, str],
+) -> None:
+    """The teacher's app is another Database on the same file (another computer)."""
+    _, learner_id, _, _ = learner_services
+    before = len(window.bilans.items())
+    teacher_app, _ = open_database(demo_database.location.url.render_as_string(False))
+    try:
+        teacher = BilanService(teacher_app, make_account(teacher_app, Role.TEACHER, "prof"))
+        (draft_id,) = _bilans_by_status(demo_database, learner_id)["draft"]
+        draft = teacher.sheet(draft_id)
+        teacher.finalize(draft_id, version=draft.version, confirmation=CONFIRMATION_WORD)
+    finally:
+        teacher_app.dispose()
+    qtbot.waitUntil(lambda: len(window.bilans.items()) == before + 1, timeout=5000)
+    assert draft_id in {item.bilan_id for item in window.bilans.items()}
