@@ -11,13 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from livret.domain.roles import Actor, Role
+from livret.services.authentication import authenticate
+from livret.services.container import build_services
 from livret.services.database import Database, open_database
 from livret.ui.main_window import MainWindow
-from tests.ui.test_main_window import make_window, show_first_learner
+from tests.accounts import PASSWORD, make_account
+from tests.ui.test_main_window import show_first_learner
 
 WAIT_MS = 5000
 
@@ -32,12 +36,27 @@ def second_app(demo_database: Database) -> Iterator[Database]:
 def two_windows(
     qtbot: QtBot, first: Database, second: Database, tmp_path: Path
 ) -> tuple[MainWindow, MainWindow]:
-    here = make_window(qtbot, first, tmp_path / "here.ini")
-    there = make_window(qtbot, second, tmp_path / "there.ini")
+    """Two teachers logged in with their own accounts, one app each."""
+    alpha = make_account(first, Role.TEACHER, "prof-a", name="Mme Alpha")
+    make_account(first, Role.TEACHER, "prof-b", name="M. Bravo")
+    bravo = authenticate(second, "prof-b", PASSWORD)  # logged in on the other app
+    here = window_for(qtbot, first, alpha, tmp_path / "here.ini")
+    there = window_for(qtbot, second, bravo, tmp_path / "there.ini")
     show_first_learner(here)
     show_first_learner(there)
     assert here.dashboard.shown_learner_id() == there.dashboard.shown_learner_id()
     return here, there
+
+
+def window_for(qtbot: QtBot, database: Database, actor: Actor, settings: Path) -> MainWindow:
+    window = MainWindow(
+        build_services(database, actor),
+        database_name="démo",
+        settings=QSettings(str(settings), QSettings.Format.IniFormat),
+    )
+    qtbot.addWidget(window)
+    window.show()
+    return window
 
 
 def evaluation_count(window: MainWindow) -> int:
@@ -88,7 +107,7 @@ def test_a_draft_changed_elsewhere_keeps_the_typed_text_and_offers_to_reload(
     assert theirs.save()
 
     qtbot.waitUntil(mine.remote_banner.isVisible, timeout=WAIT_MS)
-    assert "modifié par" in mine.remote_label.text()
+    assert "modifié par Mme Alpha" in mine.remote_label.text()
     assert mine.constats.toPlainText() == "Mes constats, pas encore enregistrés"
 
     # Saving the stale copy is refused: nothing of the colleague's is overwritten.
