@@ -39,6 +39,7 @@ from livret.services.privacy import (
     RetentionRow,
 )
 from livret.ui import messages
+from livret.ui.countersign import add_countersign_rows, countersign_fields
 from livret.ui.messages import error_label
 from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
@@ -361,11 +362,7 @@ class ErasureDialog(QDialog):
         self.word = QLineEdit()
         self.word.setAccessibleName(self.tr("Mot de confirmation"))
         self.word.setPlaceholderText(ERASE_WORD)
-        self.ddfpt_login = QLineEdit()
-        self.ddfpt_login.setAccessibleName(self.tr("Identifiant du DDFPT"))
-        self.ddfpt_password = QLineEdit()
-        self.ddfpt_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.ddfpt_password.setAccessibleName(self.tr("Mot de passe du DDFPT"))
+        self.ddfpt_login, self.ddfpt_password = countersign_fields(self)
         self.error = error_label()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -393,8 +390,7 @@ class ErasureDialog(QDialog):
             )
             countersign.setWordWrap(True)
             form.addRow(countersign)
-            form.addRow(self.tr("&Identifiant du DDFPT :"), self.ddfpt_login)
-            form.addRow(self.tr("Mot de &passe du DDFPT :"), self.ddfpt_password)
+            add_countersign_rows(form, self, self.ddfpt_login, self.ddfpt_password)
         else:
             self.ddfpt_login.hide()
             self.ddfpt_password.hide()

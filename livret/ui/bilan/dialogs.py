@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from livret.domain.errors import LivretError
 from livret.services.authentication import NO_DDFPT_MESSAGE
 from livret.services.bilans import BilanService, BilanSheet
+from livret.ui.countersign import add_countersign_rows, countersign_fields
 from livret.ui.messages import error_label
 
 CONFIRMATION_WORD = "CONFIRMATION"
@@ -111,11 +112,7 @@ class UnlockDialog(QDialog):
             self.tr("Le DDFPT saisit lui-même son identifiant et son mot de passe sur ce poste.")
         )
         countersign.setWordWrap(True)
-        self.ddfpt_login = QLineEdit()
-        self.ddfpt_login.setAccessibleName(self.tr("Identifiant du DDFPT"))
-        self.ddfpt_password = QLineEdit()
-        self.ddfpt_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.ddfpt_password.setAccessibleName(self.tr("Mot de passe du DDFPT"))
+        self.ddfpt_login, self.ddfpt_password = countersign_fields(self)
         self.error = error_label()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -132,8 +129,7 @@ class UnlockDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("&Motif :"), self.reason)
         form.addRow(countersign)
-        form.addRow(self.tr("&Identifiant du DDFPT :"), self.ddfpt_login)
-        form.addRow(self.tr("Mot de &passe du DDFPT :"), self.ddfpt_password)
+        add_countersign_rows(form, self, self.ddfpt_login, self.ddfpt_password)
         layout = QVBoxLayout(self)
         layout.addWidget(explanation)
         layout.addLayout(form)
