@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy import URL, Engine, delete, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -115,16 +117,19 @@ _SELECT_AFTER = select(
 class ChangeWatcher:
     """Reads, without blocking, the changes committed since the last call to `poll`.
 
-    Not thread-safe: one watcher is polled from one thread (the UI's timer).
-    A lost connection is reopened at a later poll; the changes missed meanwhile are
-    read back from the change_event table, so none is lost.
+    Not thread-safe: one watcher is polled from one thread (the UI's timer). On
+    PostgreSQL the LISTEN connection lives in a thread of its own, so that a server
+    away (a connection attempt waits up to its timeout) never freezes the window; a
+    lost connection is reopened there, and the changes missed meanwhile are read back
+    from the change_event table, so none is lost.
     """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._postgresql = engine.dialect.name == "postgresql"
         self._sqlite: sqlite3.Connection | None = None
-        self._listener: psycopg.Connection[Any] | None = None
+        self._listener: _Listener | None = None
+        self._catch_up = False
         self._data_version: int | None = None
         self._last_id = self._max_id()
 
@@ -167,53 +172,76 @@ class ChangeWatcher:
         self._data_version = version
         return changes
 
-    # -- PostgreSQL: LISTEN on a connection of our own, autocommit
-
-    def _connect_listener(self) -> psycopg.Connection[Any]:
-        url = self._engine.url.set(drivername="postgresql")
-        connection = psycopg.connect(
-            url.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
-        )
-        connection.execute(f"LISTEN {CHANNEL}")
-        return connection
+    # -- PostgreSQL: a thread LISTENs on a connection of its own; poll drains its queue
 
     def _poll_postgresql(self) -> list[Change]:
-        reconnected = False
-        if self._listener is None or self._listener.closed:
-            try:
-                self._listener = self._connect_listener()
-            except psycopg.Error:
-                return []  # the server is away: try again at the next poll
-            reconnected = True
+        if self._listener is None:
+            self._listener = _Listener(self._engine.url.set(drivername="postgresql"))
+            self._listener.start()
         changes: list[Change] = []
-        try:
-            for notify in self._listener.notifies(timeout=0):
-                change = _from_payload(notify.payload)
-                if change is not None and change.id > self._last_id:
-                    changes.append(change)
-        except psycopg.Error:
-            self._close_listener()
-            return []
-        if reconnected:
+        for item in self._listener.drain():
+            if item is _RECONNECTED:
+                self._catch_up = True
+            elif (change := _from_payload(item)) is not None and change.id > self._last_id:
+                changes.append(change)
+        if self._catch_up:
             # What was committed while no one listened is in the table.
             try:
                 missed = self._read_after()
-            except SQLAlchemyError:  # the next poll retries
-                return changes
+            except SQLAlchemyError:
+                return changes  # still catching up: the next poll reads the table again
+            self._catch_up = False
             known = {change.id for change in changes}
             changes = sorted(
                 [*changes, *(c for c in missed if c.id not in known)], key=lambda c: c.id
             )
         return changes
 
-    def _close_listener(self) -> None:
-        if self._listener is not None:
-            with contextlib.suppress(psycopg.Error):
-                self._listener.close()
-            self._listener = None
-
     def close(self) -> None:
-        self._close_listener()
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
+
+
+_RECONNECTED = "\x00reconnected"  # never a payload of ours (JSON starts with "{")
+RETRY_S = 2.0
+
+
+class _Listener(threading.Thread):
+    """LISTEN on a connection of its own, payloads queued; reconnects when it is lost.
+
+    After every (re)connection it queues _RECONNECTED first: the watcher then reads the
+    change table for what was committed while nobody listened.
+    """
+
+    def __init__(self, url: URL) -> None:
+        super().__init__(name="livret-listen", daemon=True)
+        self._address = url.render_as_string(hide_password=False)
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._address, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._queue.put(_RECONNECTED)
+                    while not self._stopping.is_set():
+                        for notify in conn.notifies(timeout=0.5):
+                            self._queue.put(notify.payload)
+            except psycopg.Error:
+                self._stopping.wait(RETRY_S)  # the server is away: try again shortly
+
+    def drain(self) -> list[str]:
+        found: list[str] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                found.append(self._queue.get_nowait())
+        return found
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(timeout=2.0)
