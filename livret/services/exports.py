@@ -518,9 +518,13 @@ def _write(target: Path, data: bytes) -> None:
             prefix=f".{target.stem[:40]}.", suffix=".tmp", dir=target.parent
         )
         with os.fdopen(handle, "wb") as stream:
+            # A bilan is about a minor: owner-only like the database and the CSVs
+            # (mkstemp creates it 0600 already; said again in case of an odd umask).
+            if os.name == "posix":
+                os.fchmod(stream.fileno(), 0o600)
             stream.write(data)
-        if os.name == "posix":
-            os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the PDF from colleagues
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, target)
     except OSError as exc:
         if temporary is not None:

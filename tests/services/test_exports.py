@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
+import stat
 import string
 from pathlib import Path
 from typing import Any
@@ -197,6 +199,30 @@ def test_export_again_replaces_the_file_and_leaves_no_temporary(
     assert second == first
     assert second.read_bytes().startswith(b"%PDF-")
     assert [p.name for p in out.iterdir()] == [first.name]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_every_pdf_is_readable_by_its_owner_only(demo_database: Database, out: Path) -> None:
+    (bilan_id,) = rows(demo_database, "SELECT id FROM bilan WHERE status = 'final' LIMIT 1")[0]
+    service = teacher(demo_database)
+    previous = os.umask(0o022)  # the usual umask, which gave 0644 before
+    try:
+        one = service.export_bilan_pdf(bilan_id, out / "un")
+        again = service.export_bilan_pdf(bilan_id, out / "un")  # over the existing file
+        learner = service.export_learner_pdf(
+            rows(
+                demo_database,
+                "SELECT l.ine FROM learner l JOIN bilan b ON b.learner_id = l.id "
+                "WHERE b.status = 'final' LIMIT 1",
+            )[0][0],
+            out / "apprenant",
+        )
+        klass = service.export_class_pdfs("1PLP1", out / "classe", school_year="2025-2026")
+    finally:
+        os.umask(previous)
+    written = [one, again, learner, *klass.files, klass.combined]
+    assert len(written) > 4
+    assert {stat.S_IMODE(path.stat().st_mode) for path in written if path} == {0o600}
 
 
 # -- a learner ----------------------------------------------------------------------------
