@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from livret.domain.permissions import Access, Action, require
 from livret.domain.roles import Actor
 from livret.services.database import Database
+from livret.services.database_errors import reads_database
 from livret.services.dto import display_name
 from livret.storage import models
 
@@ -68,6 +69,7 @@ class BilanListService:
         self._database = database
         self._actor = actor
 
+    @reads_database
     def list_bilans(self) -> tuple[BilanListItem, ...]:
         """All bilans, most recent first; an Apprenant's own final bilans only."""
         query = _QUERY

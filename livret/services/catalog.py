@@ -8,6 +8,7 @@ from livret.domain.errors import NotFound
 from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
 from livret.services.database import Database
+from livret.services.database_errors import reads_database
 from livret.services.dto import ClassInfo, LearnerSummary, SchoolYearInfo, sort_key
 from livret.storage import models
 
@@ -19,6 +20,7 @@ class CatalogService:
         self._database = database
         self._actor = actor
 
+    @reads_database
     def list_school_years(self) -> tuple[SchoolYearInfo, ...]:
         require_all(self._actor, Action.LIST_CLASSES)
         year = models.SchoolYear
@@ -30,6 +32,7 @@ class CatalogService:
             )
             return tuple(SchoolYearInfo(*row) for row in rows)
 
+    @reads_database
     def list_specialties(self) -> tuple[tuple[str, str], ...]:
         """(code, title) of every specialty, référentiel order: the dashboard's filter.
 
@@ -44,6 +47,7 @@ class CatalogService:
             )
             return tuple((code, title) for code, title in rows)
 
+    @reads_database
     def list_classes(self) -> tuple[ClassInfo, ...]:
         """Every class, the most recent school year first, then by code."""
         require_all(self._actor, Action.LIST_CLASSES)
@@ -72,6 +76,7 @@ class CatalogService:
         with self._database.sessions() as session:
             return tuple(ClassInfo(*row) for row in session.execute(query))
 
+    @reads_database
     def list_learners(self, class_id: int) -> tuple[LearnerSummary, ...]:
         """The learners enrolled in a class, by family name then first name."""
         require_all(self._actor, Action.LIST_CLASSES)

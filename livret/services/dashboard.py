@@ -14,6 +14,7 @@ from livret.domain.periods import boundaries, periods_of
 from livret.domain.permissions import Access, Action, access, require_learner
 from livret.domain.roles import Actor
 from livret.services.database import Database
+from livret.services.database_errors import reads_database
 from livret.services.dto import (
     BilanRef,
     CommonCompetencyInfo,
@@ -38,6 +39,7 @@ class DashboardService:
         self._database = database
         self._actor = actor
 
+    @reads_database
     def learner_dashboard(self, learner_id: int) -> LearnerDashboard:
         """Any learner's dashboard; an Apprenant's own only."""
         require_learner(self._actor, Action.VIEW_DASHBOARD, learner_id)

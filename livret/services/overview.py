@@ -14,6 +14,7 @@ from livret.domain.levels import COUNTED_LEVELS, Level
 from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
 from livret.services.database import Database
+from livret.services.database_errors import reads_database
 from livret.services.dto import CommonCompetencyInfo, LearnerSummary, sort_key
 from livret.storage import models
 
@@ -66,6 +67,7 @@ class OverviewService:
         self._database = database
         self._actor = actor
 
+    @reads_database
     def class_overview(self, class_id: int) -> ClassOverview:
         require_all(self._actor, Action.VIEW_CLASS_OVERVIEW)
         bind = {"class_id": class_id}
