@@ -294,11 +294,16 @@ def _close_child_windows(window: QWidget) -> bool:
 def run_gui(db: str | None, *, demo: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from livret.logs import configure_logging
     from livret.ui.application import configure_application
+    from livret.ui.error_dialog import install_error_reporter
 
+    configure_logging()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     configure_application(app)
+    # An exception escaping a slot is logged and shown; the app keeps running.
+    reporter = install_error_reporter(app)
     session = GuiSession(app)
     try:
         # As `livret db init` would, a SQLite file is created on first use.
@@ -307,3 +312,4 @@ def run_gui(db: str | None, *, demo: bool = False) -> int:
         return app.exec()
     finally:
         session.close()
+        reporter.uninstall()

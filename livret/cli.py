@@ -67,13 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_FrenchParser)
 
-    db = commands.add_parser("db", help="créer, mettre à jour, vérifier, sauvegarder la base")
+    db = commands.add_parser(
+        "db", help="créer, mettre à jour, vérifier, sauvegarder, restaurer la base"
+    )
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("init", parents=[common], help="crée la base (schéma, référentiel PMIA)")
     db_commands.add_parser("upgrade", parents=[common], help="met le schéma à jour")
     db_commands.add_parser("check", parents=[common], help="vérifie l'intégrité, compte les lignes")
     backup = db_commands.add_parser("backup", parents=[common], help="sauvegarde la base")
     backup.add_argument("--out", type=Path, help="fichier ou dossier de destination")
+    restore = db_commands.add_parser(
+        "restore",
+        parents=[common],
+        help="remplace la base par une sauvegarde (après une copie de la base actuelle)",
+    )
+    restore.add_argument("file", type=Path, metavar="FICHIER", help="la sauvegarde à restaurer")
 
     demo = commands.add_parser("demo", help="données de démonstration")
     demo_commands = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
@@ -110,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("db", "upgrade"): _db_upgrade,
         ("db", "check"): _db_check,
         ("db", "backup"): _db_backup,
+        ("db", "restore"): _db_restore,
         ("demo", "create"): _demo_create,
         ("export", "marks"): cli_marks.handle,
         ("export", "pdf"): cli_export.handle_export_pdf,
@@ -140,15 +149,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("livret : interrompu.", file=sys.stderr)
         return 130
-    except Exception as exc:  # last resort: one French line, the detail on demand
+    except Exception as exc:  # last resort: one French line, the detail in the log
         if os.environ.get("LIVRET_DEBUG"):
             raise
-        print(
-            f"livret : erreur inattendue : {exc.__class__.__name__}: {exc} "
-            "(LIVRET_DEBUG=1 pour le détail)",
-            file=sys.stderr,
-        )
-        return 1
+        return _unexpected_error(exc)
+
+
+def _unexpected_error(exc: Exception) -> int:
+    """Log the traceback; say one line without the SQL parameters (personal data)."""
+    import logging
+
+    from livret.logs import configure_logging, log_exception, safe_message
+
+    path = configure_logging()
+    log_exception(logging.getLogger("livret.cli"), "Erreur inattendue (ligne de commande)", exc)
+    first_line = (safe_message(exc).splitlines() or [""])[0]
+    where = f"détail dans le journal : {path}" if path else "LIVRET_DEBUG=1 pour le détail"
+    print(
+        f"livret : erreur inattendue : {exc.__class__.__name__}: {first_line} ({where})",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _gui(db: str | None, *, demo: bool) -> int:
@@ -218,6 +239,16 @@ def _db_backup(args: argparse.Namespace, db: str | None) -> int:
     finally:
         database.dispose()
     print(f"Sauvegarde écrite : {destination}")
+    return 0
+
+
+def _db_restore(args: argparse.Namespace, db: str | None) -> int:
+    from livret.services.database import restore_database
+
+    report = restore_database(db, args.file)
+    if report.previous is not None:
+        print(f"Copie de la base avant restauration : {report.previous}")
+    print(f"Sauvegarde restaurée : {report.restored} (schéma {report.revision})")
     return 0
 
 

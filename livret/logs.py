@@ -54,18 +54,17 @@ def log_directory() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
-def log_file_path() -> Path:
-    """Where the log is written once `configure_logging` ran (else where it would be)."""
-    if _handler is not None:
-        return Path(_handler.baseFilename)
-    return log_directory() / LOG_FILE_NAME
+def log_file_path() -> Path | None:
+    """The file being written, None before `configure_logging` (or when it failed)."""
+    return Path(_handler.baseFilename) if _handler is not None else None
 
 
-def configure_logging(directory: Path | None = None) -> Path:
+def configure_logging(directory: Path | None = None) -> Path | None:
     """Attach the rotating file to the `livret` logger, once; returns the file's path.
 
     The folder is created 0700 and the file (and each rotated one) 0600. Called again,
     it keeps the file already open, unless another directory is asked for (tests).
+    None when the folder cannot be written: the app runs on, without a log file.
     """
     global _handler
     folder = directory or log_directory()
@@ -77,10 +76,14 @@ def configure_logging(directory: Path | None = None) -> Path:
         logger.removeHandler(_handler)
         _handler.close()
         _handler = None
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = _PrivateRotatingFileHandler(
-        path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
-    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handler = _PrivateRotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
+        )
+    except OSError as exc:
+        print(f"livret : journal impossible dans « {folder} » : {exc.strerror}", file=sys.stderr)
+        return None
     handler.setFormatter(SafeFormatter(FORMAT))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from livret.services.bilan_list import BilanListItem, BilanListService
 from livret.services.dto import sort_key
+from livret.ui.load_failure import LoadFailurePanel, failure_reason
 from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
 
@@ -132,6 +133,9 @@ class _Filter(QSortFilterProxyModel):
 class BilansModule(QWidget):
     """All bilans with filters on school year, class, learner, status and author.
 
+    When reading the list fails, it is emptied (no stale bilan to open) and the module
+    says what failed, with « Réessayer ».
+
     Signals:
         bilan_opened(int, int): the bilan id and its author id (0 when none) to open.
     """
@@ -204,6 +208,9 @@ class BilansModule(QWidget):
         self.actions_bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
+        self.failure = LoadFailurePanel()
+        self.failure.retry_requested.connect(self.reload)
+        layout.addWidget(self.failure)
         layout.addWidget(self.table, 1)
         layout.addLayout(self.actions_bar)
 
@@ -214,9 +221,21 @@ class BilansModule(QWidget):
         combo.currentIndexChanged.connect(self._on_filters_changed)
         return combo
 
-    def reload(self) -> None:
-        """Read the list again (after a save, a finalization, a mark)."""
-        items = self._service.list_bilans()
+    def reload(self) -> bool:
+        """Read the list again (after a save, a finalization, a mark); False if that failed."""
+        try:
+            items = self._service.list_bilans()
+        except Exception as exc:  # never a stale list to open bilans from
+            reason = failure_reason(exc, "liste des bilans")
+            self.model.set_items(())
+            self.table.hide()
+            self.failure.show_failure(
+                self.tr("La liste des bilans n'a pas pu être chargée : %1").replace("%1", reason)
+            )
+            self._on_filters_changed()
+            return False
+        self.failure.hide()
+        self.table.show()
         self.model.set_items(items)
         self._fill(self.year_filter, self.tr("Toutes"), [i.school_year_label for i in items])
         self._fill(self.class_filter, self.tr("Toutes"), [i.class_code for i in items])
@@ -228,6 +247,7 @@ class BilansModule(QWidget):
             self.status_filter.addItem(self.tr("Définitif"), "final")
             self.status_filter.blockSignals(False)
         self._on_filters_changed()
+        return True
 
     def _fill(self, combo: QComboBox, everything: str, values: list[str | None]) -> None:
         chosen = combo.currentData()
@@ -239,6 +259,10 @@ class BilansModule(QWidget):
         index = combo.findData(chosen) if chosen else 0
         combo.setCurrentIndex(max(index, 0))
         combo.blockSignals(False)
+
+    @property
+    def load_failed(self) -> bool:
+        return self.failure.isVisibleTo(self)
 
     def visible_items(self) -> list[BilanListItem]:
         return [

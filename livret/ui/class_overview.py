@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from livret.domain.levels import LEVEL_CODES, style_of
 from livret.services.overview import ClassOverview, OverviewCell, OverviewLearner, OverviewService
+from livret.ui.load_failure import LoadFailurePanel, failure_reason
 from livret.ui.text import count
 from livret.ui.widgets.colour_cells import SelectionOutlineDelegate
 
@@ -224,6 +225,9 @@ class _OverviewTable(QTableView):
 class ClassOverviewView(QWidget):
     """A class at a glance: each learner's latest positioning on every CC.
 
+    When reading a class fails, the view clears (no other class's learners stay on
+    screen), says in place what failed and offers « Réessayer ».
+
     Signals:
         learner_activated(int): the id of the learner whose dashboard should open
             (double-click on their row or name, or Enter).
@@ -234,6 +238,8 @@ class ClassOverviewView(QWidget):
     def __init__(self, overviews: OverviewService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._overviews = overviews
+        self._class_id: int | None = None
+        self._class_label: str | None = None
 
         self.title = QLabel(self.tr("Vue d'ensemble de la classe"))
         self.title.setObjectName("classOverviewTitle")
@@ -269,6 +275,9 @@ class ClassOverviewView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.details)
+        self.failure = LoadFailurePanel()
+        self.failure.retry_requested.connect(self.retry)
+        layout.addWidget(self.failure)
         layout.addWidget(self.table, 1)
         layout.addLayout(self._legend())
 
@@ -293,13 +302,24 @@ class ClassOverviewView(QWidget):
         legend.addStretch(1)
         return legend
 
-    def show_class(self, class_id: int) -> None:
-        """Read and show one class.
+    def show_class(self, class_id: int, *, label: str | None = None) -> bool:
+        """Read and show one class; False when that failed.
 
-        Raises NotFound (with a French message) for an unknown class; the view then
-        keeps what it showed.
+        On a failure (an unknown class, a database error, a bug) the view is cleared and
+        says what failed, naming the class by `label` (its code) when given.
         """
-        overview = self._overviews.class_overview(class_id)
+        if label is not None or class_id != self._class_id:
+            self._class_label = label
+        self._class_id = class_id
+        try:
+            overview = self._overviews.class_overview(class_id)
+        except Exception as exc:  # never another class's learners left on screen
+            reason = failure_reason(exc, f"vue de la classe n° {class_id}")
+            self._show_failure(class_id, reason)
+            return False
+        self._class_label = overview.class_code
+        self.failure.hide()
+        self.table.show()
         self.model.set_overview(overview)
         title = self.tr("Vue d'ensemble de la classe %1").replace("%1", overview.class_code)
         if overview.school_year_label:
@@ -311,6 +331,31 @@ class ClassOverviewView(QWidget):
                 " · (n) : résultats de la période en cours (depuis le dernier bilan définitif)"
                 " · double-clic ou Entrée : tableau de bord de l'apprenant"
             )
+        )
+        return True
+
+    def retry(self) -> bool:
+        """Réessayer: read the class asked for again."""
+        return self._class_id is not None and self.show_class(self._class_id)
+
+    def shown_class_id(self) -> int | None:
+        """The class asked for last (shown, or whose reading failed)."""
+        return self._class_id
+
+    @property
+    def load_failed(self) -> bool:
+        return self.failure.isVisibleTo(self)
+
+    def _show_failure(self, class_id: int, reason: str) -> None:
+        self.model.set_overview(None)
+        self.table.hide()
+        self.title.setText(self.tr("Vue d'ensemble non chargée"))
+        self.details.setText("")
+        which = self._class_label or self.tr("n° %1").replace("%1", str(class_id))
+        self.failure.show_failure(
+            self.tr("La vue d'ensemble de la classe %1 n'a pas pu être chargée : %2")
+            .replace("%1", which)
+            .replace("%2", reason)
         )
 
     def _on_row_activated(self, row: int) -> None:

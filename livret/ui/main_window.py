@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
 
         self.selector.class_changed.connect(self._on_class_changed)
         self.selector.learner_changed.connect(self._on_learner_changed)
+        # After the selector's own slot, even when reading the class's learners failed there.
+        self.selector.class_combo.currentIndexChanged.connect(self._on_class_choice_settled)
         self.selector.reload()
         self._restore()
         # Colleagues' changes (another computer, or another app on this file) show live.
@@ -607,10 +609,17 @@ class MainWindow(QMainWindow):
         self._show_overview(class_id)
 
     def _show_overview(self, class_id: int) -> None:
-        try:
-            self.class_overview.show_class(class_id)
-        except LivretError as exc:
-            show_error(self, exc.message)
+        # The view says in place when reading fails: no message box on every refresh.
+        info = next((c for c in self.selector.classes() if c.id == class_id), None)
+        self.class_overview.show_class(class_id, label=info.code if info else None)
+
+    def _on_class_choice_settled(self, _index: int) -> None:
+        """Whatever the selector managed to read, the views follow what it now shows."""
+        if self.selector.current_learner_id() is None and self.dashboard.shown_learner_id():
+            self.dashboard.show_learner(None)
+        class_id = self.selector.current_class_id()
+        if class_id is not None and self.class_overview.shown_class_id() != class_id:
+            self._show_overview(class_id)
 
     def _on_overview_learner(self, learner_id: int) -> None:
         """A double-click in the class overview opens that learner's dashboard."""
@@ -627,7 +636,8 @@ class MainWindow(QMainWindow):
             self.dashboard.show_learner(None)
             return
         self._settings.setValue(SETTINGS_LEARNER, learner_id)
-        self.dashboard.show_learner(learner_id)
+        name = self.selector.learner_list.currentIndex().data()
+        self.dashboard.show_learner(learner_id, name=str(name) if name else None)
 
     def _on_about(self) -> None:
         QMessageBox.about(

@@ -10,7 +10,6 @@ from PySide6.QtGui import QColor
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from livret.domain.errors import NotFound
 from livret.domain.levels import style_of
 from livret.services.authentication import local_profile
 from livret.services.catalog import CatalogService
@@ -178,13 +177,16 @@ def test_a_single_click_only_selects(qtbot: QtBot, view: ClassOverviewView) -> N
     assert view.table.currentIndex().row() == 2
 
 
-def test_unknown_class_keeps_what_is_shown(view: ClassOverviewView) -> None:
-    before = view.model.overview
-    title = view.title.text()
-    with pytest.raises(NotFound):
-        view.show_class(999_999)
-    assert view.model.overview is before
-    assert view.title.text() == title
+def test_unknown_class_clears_and_says_so(view: ClassOverviewView) -> None:
+    assert not view.show_class(999_999, label="XYZ")
+    assert view.model.overview is None  # the class shown before is gone
+    assert view.model.rowCount() == 0
+    assert view.title.text() == "Vue d'ensemble non chargée"
+    assert view.load_failed
+    assert view.failure.message.text() == (
+        "La vue d'ensemble de la classe XYZ n'a pas pu être chargée : "
+        "Classe introuvable (n° 999999)."
+    )
 
 
 def test_table_is_accessible(view: ClassOverviewView) -> None:

@@ -39,6 +39,8 @@ from livret.ui.dashboard.model import (
     suggestions_by_cc,
 )
 from livret.ui.dashboard.picker import LevelPicker
+from livret.ui.error_dialog import doing
+from livret.ui.load_failure import LoadFailurePanel, failure_reason
 from livret.ui.messages import show_error
 from livret.ui.text import count
 
@@ -55,8 +57,11 @@ MIN_COLUMN_WIDTH = 28
 class DashboardView(QWidget):
     """The chosen learner's livret, one section per common competency.
 
+    When reading a learner's dashboard fails, nothing of the learner shown before stays:
+    the view clears, says in place what failed, and offers « Réessayer ».
+
     Signals:
-        learner_shown(int): a learner's dashboard is on screen (-1: nobody).
+        learner_shown(int): a learner's dashboard is on screen (-1: nobody, or it failed).
         positioning_saved(int, int, str): learner id, CC id and level just stored.
         draft_positioning_saved(int, int, int, str): bilan id, its new version, CC id, level.
         bilan_changed(int): a bilan of that learner was saved, finalized or unlocked.
@@ -88,6 +93,7 @@ class DashboardView(QWidget):
         self._settings = settings
         self._specialties = [code for code, _ in specialties]
         self._learner_id: int | None = None
+        self._learner_name: str | None = None
         self.detail_window: EvaluationDetailWindow | None = None
         self.picker: LevelPicker | None = None
 
@@ -117,6 +123,8 @@ class DashboardView(QWidget):
         self.title.setFont(title_font)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.failure = LoadFailurePanel()
+        self.failure.retry_requested.connect(self.retry)
 
         self._build_toolbar()
         top = QHBoxLayout()
@@ -129,6 +137,7 @@ class DashboardView(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
         layout.addLayout(top)
+        layout.addWidget(self.failure)
         layout.addWidget(self.table, 1)
         self._restore_options()
 
@@ -239,20 +248,53 @@ class DashboardView(QWidget):
         )
         return SuggestionSettings(method)
 
-    def show_learner(self, learner_id: int | None) -> None:
-        """Read the learner's dashboard (one service call) and show it."""
+    def show_learner(self, learner_id: int | None, *, name: str | None = None) -> bool:
+        """Read the learner's dashboard (one service call) and show it; False if it failed.
+
+        `name` (as the selector shows it) is for the failure message; on a failure the
+        view is cleared and says what failed, with « Réessayer ».
+        """
+        if name is not None or learner_id != self._learner_id:
+            self._learner_name = name
         self._learner_id = learner_id
         if learner_id is None:
             self._show(None)
             self.learner_shown.emit(-1)
-            return
+            return True
         try:
             dashboard = self._dashboards.learner_dashboard(learner_id)
-        except LivretError as exc:
-            show_error(self, exc.message)
-            return
+        except Exception as exc:  # a LivretError, or a bug: never the previous learner shown
+            reason = failure_reason(exc, f"tableau de bord, apprenant n° {learner_id}")
+            self._show_failure(learner_id, reason)
+            return False
+        self._learner_name = dashboard.learner.display_name
         self._show(dashboard)
         self.learner_shown.emit(learner_id)
+        return True
+
+    def retry(self) -> bool:
+        """Réessayer: read the learner asked for again."""
+        return self.show_learner(self._learner_id)
+
+    @property
+    def load_failed(self) -> bool:
+        return self.failure.isVisibleTo(self)
+
+    def _show_failure(self, learner_id: int, reason: str) -> None:
+        self._show(None)
+        for window in (self.detail_window, self.picker):
+            if window is not None:
+                window.close()  # they show the learner shown before
+        who = self._learner_name or self.tr("l'apprenant n° %1").replace("%1", str(learner_id))
+        self.title.setText(self.tr("Tableau de bord non chargé"))
+        self.summary.setText("")
+        self.table.hide()
+        self.failure.show_failure(
+            self.tr("Le tableau de bord de %1 n'a pas pu être chargé : %2")
+            .replace("%1", who)
+            .replace("%2", reason)
+        )
+        self.learner_shown.emit(-1)
 
     def refresh(self) -> None:
         """Read the learner shown again (a colleague changed it), keeping the scroll position."""
@@ -314,7 +356,8 @@ class DashboardView(QWidget):
         if dashboard is None:
             return None
         try:
-            sheet = self._bilans.open_draft(dashboard.learner.id)
+            with doing(self.tr("ouvrir le bilan intermédiaire")):
+                sheet = self._bilans.open_draft(dashboard.learner.id)
         except LivretError as exc:
             show_error(self, exc.message)
             return None
@@ -323,7 +366,8 @@ class DashboardView(QWidget):
     def open_final_bilan(self, bilan_id: int) -> BilanEditor | None:
         """A final bilan, read-only (unlocked from there with the DDFPT's countersignature)."""
         try:
-            sheet = self._bilans.sheet(bilan_id)
+            with doing(self.tr("ouvrir un bilan définitif")):
+                sheet = self._bilans.sheet(bilan_id)
         except LivretError as exc:
             show_error(self, exc.message)
             return None
@@ -354,6 +398,8 @@ class DashboardView(QWidget):
         self.bilan_changed.emit(learner_id)
 
     def _show(self, dashboard: LearnerDashboard | None) -> None:
+        self.failure.hide()
+        self.table.show()
         self.bilan_button.setEnabled(dashboard is not None)
         self.model.set_dashboard(dashboard, self.view_options(), self.suggestion_settings())
         self._apply_sizes()
@@ -451,7 +497,8 @@ class DashboardView(QWidget):
             return
         cc = self.model.section(section).common_competency
         try:
-            saved = self._bilans.set_positioning(dashboard.learner.id, cc.id, level)
+            with doing(self.tr("enregistrer un positionnement")):
+                saved = self._bilans.set_positioning(dashboard.learner.id, cc.id, level)
         except LivretError as exc:
             show_error(self, exc.message)
             return

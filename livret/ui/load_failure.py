@@ -1,0 +1,70 @@
+"""What a view shows in place of its data when reading them failed: why, and « Réessayer »."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from livret.domain.errors import DatabaseError, LivretError
+from livret.logs import log_exception, log_file_path
+
+LOGGER = logging.getLogger("livret.ui")
+
+
+def failure_reason(exc: Exception, what: str) -> str:
+    """The French reason to show, after logging what deserves it.
+
+    `what` names the view for the log, with ids only (« tableau de bord, apprenant n° 12 »).
+    A DatabaseError is logged with its cause (the raw database error, filtered by
+    livret.logs); any other unexpected exception with its traceback.
+    """
+    if isinstance(exc, DatabaseError):
+        log_exception(LOGGER, f"Lecture impossible : {what}", exc)
+        return exc.message
+    if isinstance(exc, LivretError):
+        LOGGER.info("Lecture refusée : %s (%s)", what, type(exc).__name__)
+        return exc.message
+    log_exception(LOGGER, f"Erreur inattendue en lisant : {what}", exc)
+    path = log_file_path()
+    where = f" ; le détail est dans le journal : {path}" if path else ""
+    return f"erreur inattendue ({type(exc).__name__}){where}."
+
+
+class LoadFailurePanel(QFrame):
+    """A framed message and a « Réessayer » button, hidden until a load fails.
+
+    Signals:
+        retry_requested(): « Réessayer » was clicked.
+    """
+
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("loadFailure")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "#loadFailure { background: #fdecea; border: 1px solid #e57373; border-radius: 4px; }"
+        )
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.message.setAccessibleName(self.tr("Échec du chargement"))
+        self.retry_button = QPushButton(self.tr("&Réessayer"))
+        self.retry_button.setToolTip(self.tr("Lire de nouveau les données depuis la base"))
+        self.retry_button.clicked.connect(self.retry_requested)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.retry_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self.hide()
+
+    def show_failure(self, text: str) -> None:
+        self.message.setText(text)
+        self.show()
