@@ -54,6 +54,7 @@ ACTION_LABELS: dict[str, str] = {
     evaluation_changes.DELETED_ACTION: "Évaluation supprimée",
     evaluation_changes.CHANGED_AFTER_FINAL_ACTION: "Évaluation modifiée après un bilan définitif",
     evaluation_changes.DELETED_AFTER_FINAL_ACTION: "Évaluation supprimée après un bilan définitif",
+    evaluation_changes.ADDED_AFTER_FINAL_ACTION: "Résultats ajoutés dans une période close",
     marks.SAVED_ACTION: "Notes enregistrées",
     marks.SETTINGS_ACTION: "Réglages des notes changés",
     referentiel.UPDATED_ACTION: "Référentiel modifié",

@@ -5,9 +5,11 @@ left empty in the grid are simply not sent, so they get no result row. update an
 delete lock the evaluation's row, then insert, update and delete results set-based.
 
 Changing what a learner's final bilan was built on (a result covered by it, see
-evaluation_queries) needs `confirm_covered=True`, checked here inside the writing
-transaction so a bilan finalized since the dialog opened counts, and leaves an extra
-audit event saying what changed for whom.
+evaluation_queries), or adding results dated inside their closed period (a new
+evaluation backdated on or before their latest final bilan), needs
+`confirm_covered=True`, checked here inside the writing transaction so a bilan
+finalized since the dialog opened counts, and leaves an extra audit event saying
+what changed for whom.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from livret.domain.errors import ConflictError, NotFound, ValidationError
 from livret.domain.roles import Actor
+from livret.services import audit
 from livret.services.evaluation_dto import (
     CoveredByFinalBilan,
     CoveredLearner,
@@ -36,6 +39,8 @@ UPDATED_ACTION = "evaluation_updated"
 DELETED_ACTION = "evaluation_deleted"
 CHANGED_AFTER_FINAL_ACTION = "evaluation_changed_after_final"
 DELETED_AFTER_FINAL_ACTION = "evaluation_deleted_after_final"
+ADDED_AFTER_FINAL_ACTION = "results_added_after_final"
+"""Results added (a new evaluation, an import) inside a learner's closed period."""
 
 _FIELD_LABELS: dict[str, str] = {
     "nature": "nature",
@@ -55,9 +60,23 @@ def create_evaluation(
     actor: Actor,
     values: dict[str, object],
     rows: list[dict[str, Any]],
+    confirm_covered: bool = False,
 ) -> int:
-    """Insert the evaluation (checked values) and its result rows; returns its id."""
+    """Insert the evaluation (checked values) and its result rows; returns its id.
+
+    Results dated inside a learner's closed period (on or before their latest final
+    bilan) need confirm_covered, checked here in the writing transaction, and leave an
+    extra audit event naming those learners.
+    """
     _require_references(session, values, rows)
+    eval_date = values["eval_date"]
+    assert isinstance(eval_date, dt.date)
+    per_learner: dict[int, int] = {}
+    for row in rows:
+        per_learner[row["learner_id"]] = per_learner.get(row["learner_id"], 0) + 1
+    covered = read_covered(session, dict.fromkeys(per_learner, eval_date))
+    if covered and not confirm_covered:
+        raise CoveredByFinalBilan(_closed_period_message(covered, eval_date), covered)
     evaluation_id = session.scalar(
         insert(models.Evaluation)
         .values(author_id=actor.user_id, created_at=dt.datetime.now(), **values)
@@ -74,7 +93,33 @@ def create_evaluation(
         evaluation_id,
         f"{values['nature']} « {values['title']} » : {len(rows)} résultat(s)",
     )
+    if covered:
+        audit_added_after_final(
+            session,
+            actor,
+            evaluation_id,
+            f"{values['nature']} « {values['title']} » du {french_day(eval_date)}",
+            covered,
+            per_learner,
+        )
     return evaluation_id
+
+
+def audit_added_after_final(
+    session: Session,
+    actor: Actor,
+    evaluation_id: int,
+    heading: str,
+    covered: Sequence[CoveredLearner],
+    added: Mapping[int, int],
+) -> None:
+    """One event: the results added to `evaluation_id` for each covered learner."""
+    lines = [heading, "ajouté dans une période close, après le bilan définitif de :"]
+    lines.extend(
+        f"{learner.label} : {added.get(learner.learner_id, 0)} résultat(s) ajouté(s)"
+        for learner in covered
+    )
+    _audit(session, actor, ADDED_AFTER_FINAL_ACTION, evaluation_id, "\n".join(lines))
 
 
 def update_evaluation(
@@ -247,18 +292,7 @@ def delete_evaluation(
 
 
 def _audit(session: Session, actor: Actor, action: str, evaluation_id: int, details: str) -> None:
-    # Local time from Python, like the other services' audit events.
-    session.execute(
-        insert(models.AuditEvent).values(
-            at=dt.datetime.now(),
-            user_id=actor.user_id,
-            actor=actor.display_name,
-            action=action,
-            entity="evaluation",
-            entity_id=evaluation_id,
-            details=details,
-        )
-    )
+    audit.record(session, actor, action, "evaluation", evaluation_id, details)
 
 
 def _require_references(
@@ -325,6 +359,14 @@ def _result_change(code: str, before: tuple[int, str, str | None], after: Mappin
     if before[2] != after["comment"]:
         parts.append("commentaire modifié")
     return f"{code} : {', '.join(parts)}"
+
+
+def _closed_period_message(covered: Sequence[CoveredLearner], eval_date: dt.date) -> str:
+    return (
+        f"Cette évaluation du {french_day(eval_date)} tombe dans une période close, déjà "
+        f"couverte par un bilan définitif pour {covered_summary(covered)}. Confirmez pour "
+        "l'enregistrer quand même : l'ajout sera tracé dans le journal. Rien n'a été enregistré."
+    )
 
 
 def _covered_message(covered: Sequence[CoveredLearner], *, deleting: bool) -> str:

@@ -28,6 +28,7 @@ from livret.domain.roles import Actor
 from livret.services.change_log import note_change
 from livret.services.database import Database
 from livret.services.evaluation_changes import (
+    ADDED_AFTER_FINAL_ACTION,
     CHANGED_AFTER_FINAL_ACTION,
     CREATED_ACTION,
     DELETED_ACTION,
@@ -67,6 +68,7 @@ from livret.services.evaluation_rules import (
 from livret.storage import models
 
 __all__ = [
+    "ADDED_AFTER_FINAL_ACTION",
     "CHANGED_AFTER_FINAL_ACTION",
     "COMPANY_MAX",
     "COVERED_NAMES_SHOWN",
@@ -128,15 +130,18 @@ class EvaluationService:
         with self._database.snapshot() as connection:
             return read_details(connection, evaluation_id)
 
-    def create(self, draft: EvaluationDraft) -> int:
+    def create(self, draft: EvaluationDraft, *, confirm_covered: bool = False) -> int:
         """Write the evaluation and its results in one transaction; returns its id.
 
         The whole draft is checked first (see evaluation_rules), every problem at once.
+        An evaluation dated inside a closed period of a learner it has results for (on
+        or before their latest final bilan) raises CoveredByFinalBilan, naming them,
+        unless confirm_covered; it is then audited as added after a final bilan.
         """
         require_all(self._actor, Action.WRITE_EVALUATIONS)
         values, rows = checked_draft(draft)
         return self._write(
-            lambda session: create_evaluation(session, self._actor, values, rows),
+            lambda session: create_evaluation(session, self._actor, values, rows, confirm_covered),
             evaluation_id=None,
         )
 

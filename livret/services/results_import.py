@@ -16,6 +16,13 @@ apply() checks again inside its transaction and writes nothing when there is any
 problem: the refusal (ResultsImportRefused, a ValidationError) carries the report,
 which lists every problem with its line number, in French. Writing is bulk (Core
 executemany), with one audit event.
+
+Results added inside a learner's closed period (dated on or before their latest
+final bilan: the evidence it was built on) are not a problem of the file, but they
+need the same confirmation as the evaluation editor asks: apply() raises
+CoveredByFinalBilan, naming those learners, unless confirm_covered=True, and then
+leaves one more audit event per evaluation concerned (ADDED_AFTER_FINAL_ACTION).
+Changing a result a final bilan covers stays refused outright.
 """
 
 from __future__ import annotations
@@ -37,6 +44,9 @@ from livret.exchange import results_file as results_format
 from livret.exchange.results_file import Problem, ResultRow, ResultsFile
 from livret.services.change_log import note_change
 from livret.services.database import Database
+from livret.services.evaluation_changes import audit_added_after_final
+from livret.services.evaluation_dto import CoveredByFinalBilan, CoveredLearner, covered_summary
+from livret.services.evaluation_queries import read_covered
 from livret.storage import models
 from livret.storage.bulk import bulk_insert
 
@@ -77,6 +87,10 @@ class ResultsImportReport:
     notes: tuple[str, ...]
     applied: bool
     """True once written to the database."""
+    covered: tuple[CoveredLearner, ...] = ()
+    """Learners who get results inside their closed period (needs confirm_covered)."""
+    covered_results: int = 0
+    """How many of the results to create fall in those closed periods."""
 
     @property
     def ok(self) -> bool:
@@ -112,8 +126,26 @@ class ResultsImportReport:
                 updated += f" (dont {self.results_unchanged} sans changement)"
             lines.append(f"Évaluations : {created}, {completed}.")
             lines.append(f"Résultats : {results}, {updated}.")
+            if self.covered:
+                lines.append(self.closed_period_note())
         lines.extend(self.notes)
         return "\n".join(lines)
+
+    def closed_period_note(self) -> str:
+        """The line on results added inside closed periods ('' when there are none)."""
+        if not self.covered:
+            return ""
+        results = _count(self.covered_results, "résultat", "résultats")
+        if self.applied:
+            return (
+                f"Période close : {results} ajouté(s) avant le bilan définitif de "
+                f"{covered_summary(self.covered)} (tracé dans le journal)."
+            )
+        return (
+            f"Période close : {results} à ajouter avant le bilan définitif de "
+            f"{covered_summary(self.covered)}. L'import devra être confirmé et sera tracé "
+            "dans le journal."
+        )
 
     def text(self) -> str:
         """The summary followed by every problem, one per line."""
@@ -143,6 +175,12 @@ class _Plan:
     """Results already present exactly as in the file: counted as updated, not written."""
     updated_learners: set[int] = field(default_factory=set)
     """Learners whose results `updates` changes (the other open apps refresh them)."""
+    covered_added: dict[int, dict[int, int]] = field(default_factory=dict)
+    """Evaluation (as in `inserts`) → learner → results inserted in that learner's closed period."""
+    covered_keys: dict[int, _Key] = field(default_factory=dict)
+    """The date, nature and title of each evaluation of covered_added."""
+    covered: tuple[CoveredLearner, ...] = ()
+    """The learners of covered_added, by name (with their latest final bilan's date)."""
 
 
 class ResultsImportService:
@@ -181,8 +219,14 @@ class ResultsImportService:
             plan = _plan(connection, results_file, self._actor, progress)
         return _report(results_file, plan, applied=False)
 
-    def apply(self, results_file: ResultsFile) -> ResultsImportReport:
-        """Write the whole file in one transaction, or nothing (ResultsImportRefused)."""
+    def apply(
+        self, results_file: ResultsFile, *, confirm_covered: bool = False
+    ) -> ResultsImportReport:
+        """Write the whole file in one transaction, or nothing (ResultsImportRefused).
+
+        Results added inside a learner's closed period raise CoveredByFinalBilan (its
+        `covered` names the learners) unless confirm_covered; nothing is written then.
+        """
         require_all(self._actor, Action.IMPORT_RESULTS)
         try:
             with self._database.transaction() as session:
@@ -190,8 +234,11 @@ class ResultsImportService:
                 report = _report(results_file, plan, applied=True)
                 if plan.problems:
                     raise ResultsImportRefused(_report(results_file, plan, applied=False))
-                _write(session, plan)
+                if plan.covered and not confirm_covered:
+                    raise CoveredByFinalBilan(_closed_period_message(plan), plan.covered)
+                evaluation_ids = _write(session, plan)
                 _audit(session, self._actor, report)
+                _audit_closed_periods(session, self._actor, plan, evaluation_ids)
                 touched = plan.updated_learners | {row[1] for row in plan.inserts}
                 note_change(session, self._database, self._actor, "import", learner_ids=touched)
         except (IntegrityError, OperationalError) as exc:
@@ -259,7 +306,11 @@ def _plan(
         executor, {item[1] for key, items in groups.items() if key not in matched for item in items}
     )
     keep_comment = not results_file.has_comment_column
-    closed_until = _last_final_dates(executor, {item[1] for key in matched for item in groups[key]})
+    # Every learner of the file: adding results in a closed period needs a confirmation.
+    closed_until = _last_final_dates(
+        executor, {item[1] for items in groups.values() for item in items}
+    )
+    covered_since: dict[int, dt.date] = {}
     for key, items in groups.items():
         evaluation_id = matched.get(key)
         if evaluation_id is None and key in existing:
@@ -283,6 +334,11 @@ def _plan(
             present = stored.get((evaluation_id, learner_id, criterion_id))
             if present is None:
                 plan.inserts.append((evaluation_id, learner_id, criterion_id, level, row.comment))
+                if (last := closed_until.get(learner_id)) is not None and key[0] <= last:
+                    added = plan.covered_added.setdefault(evaluation_id, {})
+                    plan.covered_keys[evaluation_id] = key
+                    added[learner_id] = added.get(learner_id, 0) + 1
+                    covered_since[learner_id] = min(key[0], covered_since.get(learner_id, key[0]))
                 continue
             result_id, old_level, old_comment = present
             comment = old_comment if keep_comment else row.comment
@@ -304,6 +360,8 @@ def _plan(
                 )
                 plan.updated_learners.add(learner_id)
     plan.problems.sort(key=lambda problem: problem.line)
+    if covered_since and not plan.problems:
+        plan.covered = read_covered(executor, covered_since)
     if progress is not None:
         progress(total, total)
     return plan
@@ -442,13 +500,26 @@ def _report(results_file: ResultsFile, plan: _Plan, *, applied: bool) -> Results
         problems=tuple(str(problem) for problem in plan.problems),
         notes=results_file.notes,
         applied=applied and not plan.problems,
+        covered=plan.covered,
+        covered_results=sum(sum(added.values()) for added in plan.covered_added.values()),
+    )
+
+
+def _closed_period_message(plan: _Plan) -> str:
+    count = sum(sum(added.values()) for added in plan.covered_added.values())
+    return (
+        f"L'import ajoute {_count(count, 'résultat', 'résultats')} dans une période close, "
+        f"déjà couverte par un bilan définitif pour {covered_summary(plan.covered)}. "
+        "Confirmez pour importer quand même : l'ajout sera tracé dans le journal. "
+        "Rien n'a été enregistré."
     )
 
 
 # -- writing ---------------------------------------------------------------------------
 
 
-def _write(session: Session, plan: _Plan) -> None:
+def _write(session: Session, plan: _Plan) -> list[int]:
+    """Insert and update everything; returns the ids of the new evaluations, in order."""
     evaluation = models.Base.metadata.tables["evaluation"]
     result = models.Base.metadata.tables["result"]
     new_ids: list[int] = []
@@ -485,6 +556,23 @@ def _write(session: Session, plan: _Plan) -> None:
     )
     for changes in _chunks(plan.updates, WRITE_CHUNK):
         session.execute(statement, changes)
+    return new_ids
+
+
+def _audit_closed_periods(
+    session: Session, actor: Actor, plan: _Plan, new_ids: Sequence[int]
+) -> None:
+    """One event per evaluation that got results inside closed periods (confirmed)."""
+    for reference, added in plan.covered_added.items():
+        day, nature, title = plan.covered_keys[reference]
+        audit_added_after_final(
+            session,
+            actor,
+            new_ids[-1 - reference] if reference < 0 else reference,
+            f"{nature} « {title} » du {day.strftime('%d/%m/%Y')} (import)",
+            [learner for learner in plan.covered if learner.learner_id in added],
+            added,
+        )
 
 
 def _audit(session: Session, actor: Actor, report: ResultsImportReport) -> None:

@@ -14,6 +14,7 @@ from livret.domain.roles import Actor, Role
 from livret.services.bilans import CONFIRMATION_WORD, BilanService
 from livret.services.database import Database
 from livret.services.evaluations import (
+    ADDED_AFTER_FINAL_ACTION,
     CHANGED_AFTER_FINAL_ACTION,
     CREATED_ACTION,
     DELETED_ACTION,
@@ -304,7 +305,8 @@ def covered_evaluation(
                 GridResult(closed, b, "2"),
                 GridResult(open_, a, "1"),
             ),
-        )
+        ),
+        confirm_covered=True,  # dated inside the closed period: confirmed, as in the dialog
     )
     return evaluation_id, closed, open_, day
 
@@ -500,6 +502,7 @@ def test_covered_change_is_refused_without_confirmation(
     assert change.updated == 1 and change.covered == ()
     assert [a for a, _ in audit_of(demo_database, evaluation_id)] == [
         CREATED_ACTION,
+        ADDED_AFTER_FINAL_ACTION,  # the fixture's evaluation, dated in a closed period
         UPDATED_ACTION,
     ]
 
@@ -530,6 +533,7 @@ def test_confirmed_covered_change_is_written_and_audited(
     events = audit_of(demo_database, evaluation_id)
     assert [action for action, _ in events] == [
         CREATED_ACTION,
+        ADDED_AFTER_FINAL_ACTION,  # the fixture's evaluation, dated in a closed period
         UPDATED_ACTION,
         CHANGED_AFTER_FINAL_ACTION,
     ]
@@ -627,6 +631,7 @@ def test_deleting_a_covered_evaluation_needs_confirmation(
     events = audit_of(demo_database, evaluation_id)
     assert [action for action, _ in events] == [
         CREATED_ACTION,
+        ADDED_AFTER_FINAL_ACTION,  # the fixture's evaluation, dated in a closed period
         DELETED_ACTION,
         DELETED_AFTER_FINAL_ACTION,
     ]
@@ -709,3 +714,75 @@ def test_evaluation_of_no_class_is_listed_with_its_learners_classes(
             {"l": learners[0]},
         ).scalar_one()
     assert evaluation_id not in [r.id for r in service.list_for_class(other)]
+
+
+def test_a_new_evaluation_in_a_closed_period_needs_confirmation(
+    service: EvaluationService, demo_database: Database
+) -> None:
+    """Dated on or before a learner's final bilan, it adds to what the bilan was built on."""
+    closed, day, open_, class_id = final_bilan_learners(demo_database)
+    _, criteria, _ = ids(demo_database)
+    draft = EvaluationDraft(
+        nature="F",
+        eval_date=day,
+        title="Rattrapage daté",
+        class_id=class_id,
+        results=(
+            GridResult(closed, criteria["PLP-CP03-04"], "3"),
+            GridResult(closed, criteria["PLP-CP03-01"], "2"),
+            GridResult(open_, criteria["PLP-CP03-04"], "1"),
+        ),
+    )
+    before = counts(demo_database)
+    with pytest.raises(CoveredByFinalBilan) as refused:
+        service.create(draft)
+    assert [learner.learner_id for learner in refused.value.covered] == [closed]
+    assert refused.value.covered[0].bilan_date == day
+    message = refused.value.message
+    assert f"Cette évaluation du {day.strftime('%d/%m/%Y')} tombe dans une période close" in (
+        message
+    )
+    assert refused.value.covered[0].label in message
+    assert message.endswith("Rien n'a été enregistré.")
+    assert counts(demo_database) == before
+
+    evaluation_id = service.create(draft, confirm_covered=True)
+    assert counts(demo_database) == (before[0] + 1, before[1] + 3, before[2] + 2)
+    events = audit_of(demo_database, evaluation_id)
+    assert [action for action, _ in events] == [CREATED_ACTION, ADDED_AFTER_FINAL_ACTION]
+    details = events[-1][1]
+    assert details.startswith(f"F « Rattrapage daté » du {day.strftime('%d/%m/%Y')}")
+    assert f"{refused.value.covered[0].label} : 2 résultat(s) ajouté(s)" in details
+    assert service.load(evaluation_id).covered == refused.value.covered
+
+
+def test_a_new_evaluation_after_the_final_bilan_asks_nothing(
+    service: EvaluationService, demo_database: Database
+) -> None:
+    closed, day, open_, class_id = final_bilan_learners(demo_database)
+    _, criteria, _ = ids(demo_database)
+    results = (
+        GridResult(closed, criteria["PLP-CP03-04"], "3"),
+        GridResult(open_, criteria["PLP-CP03-04"], "1"),
+    )
+    later = service.create(
+        EvaluationDraft(
+            nature="F",
+            eval_date=day + dt.timedelta(days=1),
+            title="Après",
+            class_id=class_id,
+            results=results,
+        )
+    )
+    # A learner without any final bilan has no closed period, whatever the date.
+    early = service.create(
+        EvaluationDraft(
+            nature="F",
+            eval_date=dt.date(2025, 9, 15),
+            title="Sans bilan",
+            class_id=class_id,
+            results=results[1:],
+        )
+    )
+    for evaluation_id in (later, early):
+        assert [action for action, _ in audit_of(demo_database, evaluation_id)] == [CREATED_ACTION]

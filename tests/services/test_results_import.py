@@ -20,6 +20,7 @@ from livret.domain.errors import LivretError, PermissionDenied, ValidationError
 from livret.domain.roles import Actor, Role
 from livret.exchange.results_file import read_results
 from livret.services.database import Database
+from livret.services.evaluations import ADDED_AFTER_FINAL_ACTION, CoveredByFinalBilan
 from livret.services.results_import import (
     IMPORT_ACTION,
     PROGRESS_EVERY,
@@ -31,7 +32,8 @@ from livret.services.users import command_line_actor
 from livret.storage.bulk import COPY_THRESHOLD
 
 HEADER = ["Date", "Nature", "Titre", "INE", "Critère", "Niveau", "Commentaire"]
-DAY = "05/03/2026"  # in the demo's school year 2025-2026
+DAY = "15/06/2026"  # in the demo's school year 2025-2026, after its final bilans: open
+CLOSED_DAY = "05/03/2026"  # before the demo's final bilans of 20/03/2026: a closed period
 TABLES = ("evaluation", "result", "audit_event")
 
 
@@ -86,8 +88,10 @@ def service(database: Database) -> ResultsImportService:
     return ResultsImportService(database, command_line_actor(database))
 
 
-def apply(database: Database, data: bytes, name: str = "résultats.csv") -> ResultsImportReport:
-    return service(database).apply(read_results(data, name))
+def apply(
+    database: Database, data: bytes, name: str = "résultats.csv", *, confirm_covered: bool = False
+) -> ResultsImportReport:
+    return service(database).apply(read_results(data, name), confirm_covered=confirm_covered)
 
 
 def stored(database: Database, title: str) -> dict[tuple[str, str], tuple[str, str | None]]:
@@ -153,9 +157,9 @@ def test_xlsx_import(demo_database: Database, demo: Demo) -> None:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADER)
-    sheet.append([dt.date(2026, 3, 5), "E", "PFMP — bilan", demo.ines[2], demo.criteria[3], 2])
+    sheet.append([dt.date(2026, 6, 15), "E", "PFMP — bilan", demo.ines[2], demo.criteria[3], 2])
     sheet.append([])
-    sheet.append(["2026-03-05", "E", "PFMP — bilan", demo.ines[3], demo.criteria[3], "-", "Bien"])
+    sheet.append(["2026-06-15", "E", "PFMP — bilan", demo.ines[3], demo.criteria[3], "-", "Bien"])
     stream = io.BytesIO()
     workbook.save(stream)
 
@@ -344,13 +348,13 @@ def test_several_existing_evaluations_with_that_title_are_ambiguous(
                 "INSERT INTO evaluation (nature, eval_date, title, context) "
                 "VALUES ('F', :day, 'Doublon', '')"
             ),
-            {"day": dt.date(2026, 3, 5)},
+            {"day": dt.date(2026, 6, 15)},
         )
     before = counts(demo_database)
     with pytest.raises(ResultsImportRefused) as refused:
         apply(demo_database, csv_data(rows))
     assert refused.value.report.problems == (
-        "Ligne 2 : 2 évaluations « Doublon » (F) du 05/03/2026 existent déjà : impossible de "
+        "Ligne 2 : 2 évaluations « Doublon » (F) du 15/06/2026 existent déjà : impossible de "
         "savoir laquelle compléter (donnez un autre titre dans le fichier).",
     )
     assert counts(demo_database) == before
@@ -486,7 +490,7 @@ def test_random_files_never_crash_nor_write_partially(
         clean = data.draw(st.booleans(), label="clean")
         garbage = st.nothing() if clean else st.text(max_size=8)
         columns = [
-            st.sampled_from([DAY, "2026-03-06"] + ([] if clean else ["31/02/2026", "6/3/26", ""]))
+            st.sampled_from([DAY, "2026-06-16"] + ([] if clean else ["31/02/2026", "16/6/26", ""]))
             | garbage,
             st.sampled_from(["F", "E", "e"] + ([] if clean else ["X", ""])),
             st.sampled_from(["Hasard A", "Hasard B", "=1+1"] + ([] if clean else [""])) | garbage,
@@ -537,16 +541,108 @@ def test_random_files_never_crash_nor_write_partially(
 def test_results_covered_by_a_final_bilan_are_not_changed(
     demo_database: Database, demo: Demo
 ) -> None:
-    """05/03/2026 lies before the demo's final bilans of 20/03/2026: a closed period."""
-    rows = [[DAY, "F", "Clos", ine, demo.criteria[0], "2", ""] for ine in demo.ines[:2]]
-    apply(demo_database, csv_data(rows))  # new results in the past are added
+    rows = [[CLOSED_DAY, "F", "Clos", ine, demo.criteria[0], "2", ""] for ine in demo.ines[:2]]
+    apply(demo_database, csv_data(rows), confirm_covered=True)  # added once confirmed
     before = counts(demo_database)
     rows[0][5] = "4"
-    with pytest.raises(ResultsImportRefused) as refused:
-        apply(demo_database, csv_data(rows))
-    assert "Ligne 2 : résultat déjà pris en compte par un bilan définitif" in str(refused.value)
+    for confirm in (False, True):  # a change is refused outright, confirmed or not
+        with pytest.raises(ResultsImportRefused) as refused:
+            apply(demo_database, csv_data(rows), confirm_covered=confirm)
+        assert "Ligne 2 : résultat déjà pris en compte par un bilan définitif" in str(refused.value)
     assert counts(demo_database) == before
     assert stored(demo_database, "Clos")[(demo.ines[0], demo.criteria[0])][0] == "2"
+
+
+def final_dates(database: Database) -> dict[str, dt.date]:
+    """{INE: date of the learner's latest final bilan}."""
+    return {
+        ine: as_date(day)
+        for ine, day in rows_of(
+            database,
+            "SELECT l.ine, MAX(b.bilan_date) FROM bilan b JOIN learner l ON l.id = b.learner_id "
+            "WHERE b.status = 'final' GROUP BY l.ine",
+        )
+    }
+
+
+def as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def test_adding_results_in_a_closed_period_needs_a_confirmation(
+    demo_database: Database, demo: Demo
+) -> None:
+    """A new evaluation dated before some learners' final bilan, and an old one completed."""
+    finals = final_dates(demo_database)
+    closed_day = dt.date(2026, 3, 5)
+    closed = [ine for ine in demo.ines if finals.get(ine, dt.date.min) >= closed_day][:3]
+    open_ = [ine for ine in demo.ines if ine not in finals][:2]
+    assert len(closed) == 3 and open_
+    old_id, old_day, old_nature, old_title, old_ine = rows_of(
+        demo_database,
+        "SELECT e.id, e.eval_date, e.nature, e.title, l.ine FROM evaluation e "
+        "JOIN result r ON r.evaluation_id = e.id JOIN learner l ON l.id = r.learner_id "
+        "JOIN bilan b ON b.learner_id = l.id AND b.status = 'final' "
+        "AND b.bilan_date >= e.eval_date ORDER BY e.id, l.id LIMIT 1",
+    )[0]
+    taken = {code for (ine, code) in stored(demo_database, old_title) if ine == old_ine}
+    free = next(code for code in demo.criteria if code not in taken)
+    rows = [
+        [CLOSED_DAY, "F", "Rattrapage", ine, code, "3", ""]
+        for ine in [*closed, *open_]
+        for code in demo.criteria[:2]
+    ]
+    old_row = [as_date(old_day).strftime("%d/%m/%Y"), old_nature, old_title, old_ine, free]
+    rows.append([*old_row, "4", ""])
+    data = csv_data(rows)
+    before = counts(demo_database)
+
+    checked = service(demo_database).check(read_results(data, "rattrapage.csv"))
+    assert checked.ok
+    assert checked.covered_results == 2 * len(closed) + 1
+    assert len(checked.covered) == len(set(closed) | {old_ine})
+    assert checked.closed_period_note().startswith(
+        f"Période close : {2 * len(closed) + 1} résultats à ajouter"
+    )
+    assert "L'import devra être confirmé" in checked.summary()
+
+    with pytest.raises(CoveredByFinalBilan) as refused:
+        apply(demo_database, data)
+    assert refused.value.covered == checked.covered
+    assert "période close" in refused.value.message
+    assert "Rien n'a été enregistré." in refused.value.message
+    assert counts(demo_database) == before
+
+    report = apply(demo_database, data, confirm_covered=True)
+    assert report.applied and report.results_created == len(rows)
+    assert "(tracé dans le journal)" in report.summary()
+    after = counts(demo_database)
+    assert after["result"] == before["result"] + len(rows)
+    assert after["audit_event"] == before["audit_event"] + 3
+    new_id = scalar(demo_database, "SELECT id FROM evaluation WHERE title = 'Rattrapage'")
+    events = rows_of(
+        demo_database,
+        "SELECT action, entity_id, details FROM audit_event ORDER BY id DESC LIMIT 3",
+    )[::-1]
+    assert [action for action, _, _ in events] == [
+        IMPORT_ACTION,
+        ADDED_AFTER_FINAL_ACTION,
+        ADDED_AFTER_FINAL_ACTION,
+    ]
+    details = {entity_id: text_ for _, entity_id, text_ in events[1:]}
+    assert set(details) == {new_id, old_id}
+    assert details[new_id].startswith("F « Rattrapage » du 05/03/2026 (import)")
+    assert details[new_id].count("2 résultat(s) ajouté(s)") == len(closed)
+    assert details[old_id].count("1 résultat(s) ajouté(s)") == 1
+
+
+def test_an_open_period_import_asks_nothing(demo_database: Database, demo: Demo) -> None:
+    finals = final_dates(demo_database)
+    open_ = [ine for ine in demo.ines if finals.get(ine, dt.date.min) < dt.date(2026, 6, 15)]
+    rows = [[DAY, "F", "Ouvert", ine, demo.criteria[0], "3", ""] for ine in open_[:5]]
+    checked = service(demo_database).check(read_results(csv_data(rows), "ouvert.csv"))
+    assert (checked.covered, checked.covered_results, checked.closed_period_note()) == ((), 0, "")
+    assert apply(demo_database, csv_data(rows)).applied
 
 
 def test_a_big_file_goes_in_whole(demo_database: Database, demo: Demo) -> None:
@@ -561,7 +657,8 @@ def test_a_big_file_goes_in_whole(demo_database: Database, demo: Demo) -> None:
     ]
     rows[7][6] = '"=SOMME(A1:A2); ""tab""\tfin"'
     assert len(rows) > COPY_THRESHOLD
-    report = apply(demo_database, csv_data(rows))
+    # Some of these learners (a later cohort) have a final bilan after DAY: confirmed.
+    report = apply(demo_database, csv_data(rows), confirm_covered=True)
     assert report.ok and report.applied
     assert report.results_created == len(rows) == 1_500
     after = counts(demo_database)
