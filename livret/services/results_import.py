@@ -58,6 +58,9 @@ WRITE_CHUNK = 20_000
 PROGRESS_EVERY = 5_000
 """Lines checked between two progress reports."""
 
+CLOSED_PERIOD_ASK = "Confirmez pour importer quand même : l'ajout sera tracé dans le journal."
+"""The request ending the closed-period refusal (the CLI names its flag instead)."""
+
 ProgressCallback = Callable[[int, int], None]
 """progress(done, total): lines checked so far, out of the file's lines."""
 
@@ -510,8 +513,7 @@ def _closed_period_message(plan: _Plan) -> str:
     return (
         f"L'import ajoute {_count(count, 'résultat', 'résultats')} dans une période close, "
         f"déjà couverte par un bilan définitif pour {covered_summary(plan.covered)}. "
-        "Confirmez pour importer quand même : l'ajout sera tracé dans le journal. "
-        "Rien n'a été enregistré."
+        f"{CLOSED_PERIOD_ASK} Rien n'a été enregistré."
     )
 
 

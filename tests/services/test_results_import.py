@@ -16,7 +16,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 from sqlalchemy import text
 
 from livret import cli_import_results
-from livret.domain.errors import LivretError, PermissionDenied, ValidationError
+from livret.domain.errors import ConflictError, LivretError, PermissionDenied, ValidationError
 from livret.domain.roles import Actor, Role
 from livret.exchange.results_file import read_results
 from livret.services.database import Database
@@ -425,6 +425,45 @@ def run_cli(db_url: str, *args: str) -> int:
     cli_import_results.register(imports, common)
     parsed = parser.parse_args(["import", "evaluations", "--db", db_url, *args])
     return cli_import_results.handle(parsed, parsed.db)
+
+
+def test_cli_imports_into_closed_periods_only_with_the_flag(
+    db_url: str,
+    demo_database: Database,
+    demo: Demo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    finals = final_dates(demo_database)
+    closed = [ine for ine in demo.ines if finals.get(ine, dt.date.min) >= dt.date(2026, 3, 5)]
+    path = tmp_path / "clos.csv"
+    path.write_bytes(
+        csv_data([[CLOSED_DAY, "F", "CLI clos", ine, demo.criteria[0], "3", ""] for ine in closed])
+    )
+    before = counts(demo_database)
+
+    assert run_cli(db_url, str(path), "--dry-run") == 0
+    printed = capsys.readouterr().out
+    assert f"Période close : {len(closed)} résultats à ajouter" in printed
+    assert "Relancez avec --confirm-closed-periods pour importer quand même" in printed
+
+    with pytest.raises(ConflictError) as refused:
+        run_cli(db_url, str(path))
+    message = refused.value.message
+    assert message.startswith(f"L'import ajoute {len(closed)} résultats dans une période close")
+    assert "Relancez avec --confirm-closed-periods pour importer quand même" in message
+    assert "Confirmez" not in message
+    assert message.endswith("Rien n'a été enregistré.")
+    assert counts(demo_database) == before
+
+    assert run_cli(db_url, str(path), "--confirm-closed-periods") == 0
+    printed = capsys.readouterr().out
+    assert f"Période close : {len(closed)} résultats ajouté(s)" in printed
+    after = counts(demo_database)
+    assert after["result"] == before["result"] + len(closed)
+    assert after["audit_event"] == before["audit_event"] + 2  # the import, the closed period
+    action = scalar(demo_database, "SELECT action FROM audit_event ORDER BY id DESC LIMIT 1")
+    assert action == ADDED_AFTER_FINAL_ACTION
 
 
 def test_cli(
