@@ -6,8 +6,9 @@ learners × criteria to EvaluationService.create (one transaction).
 
 Built with `for_edit`, the same dialog shows a stored evaluation (its criteria ticked,
 its learners checked, the grid filled) and "Enregistrer" calls EvaluationService.update.
-When the change reaches results a final bilan was built on, the user is asked first;
-refusing writes nothing.
+When the change reaches results a final bilan was built on, or a new evaluation is
+dated inside a learner's closed period (on or before their latest final bilan), the
+user is asked first; refusing writes nothing.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from livret.services.evaluations import (
     EvaluationService,
     covered_summary,
 )
-from livret.ui import messages
+from livret.ui import closed_period, messages
 from livret.ui.criteria_picker import CriteriaPicker
 from livret.ui.evaluation_grid import LevelGrid
 
@@ -372,7 +373,10 @@ class EvaluationDialog(QDialog):
         """Save the evaluation and its grid at once; the dialog stays open on refusal."""
         try:
             if self._details is None:
-                self.evaluation_id = self._evaluations.create(self.draft())
+                evaluation_id = self._create(self.draft())
+                if evaluation_id is None:
+                    return
+                self.evaluation_id = evaluation_id
             else:
                 change = self._save_changes(self._details.id, self.draft())
                 if change is None:
@@ -382,6 +386,17 @@ class EvaluationDialog(QDialog):
             messages.show_error(self, exc.message)
             return
         self.accept()
+
+    def _create(self, draft: EvaluationDraft) -> int | None:
+        """create(), asking first when it falls in a closed period; None when the user declines."""
+        try:
+            return self._evaluations.create(draft)
+        except CoveredByFinalBilan as exc:
+            if not closed_period.confirm_adding_in_closed_period(
+                self, exc.covered, importing=False
+            ):
+                return None
+        return self._evaluations.create(draft, confirm_covered=True)
 
     def _save_changes(self, evaluation_id: int, draft: EvaluationDraft) -> EvaluationChange | None:
         """update(), asking first when a final bilan covers it; None when the user declines."""

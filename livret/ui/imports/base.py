@@ -168,6 +168,10 @@ class ImportDialog(QDialog):
         """Show the final report; True when the file was written."""
         raise NotImplementedError
 
+    def can_import_again(self, result: Any) -> bool:
+        """After a refused import (show_applied gave False): may Importer be clicked again?"""
+        return False
+
     def report_text(self) -> str:
         """The whole report as plain text, for the clipboard."""
         raise NotImplementedError
@@ -269,7 +273,7 @@ class ImportDialog(QDialog):
             self.imported.emit(result)
         else:
             self._set_status(self.tr("Import refusé : rien n'a été enregistré."), ERROR_STYLE)
-            self._can_import = False
+            self._can_import = self.can_import_again(result)
             self._set_step(Step.PREVIEW)
 
     def _on_failed(self, message: str) -> None:

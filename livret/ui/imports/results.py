@@ -1,4 +1,9 @@
-"""Importer des résultats (CSV/XLSX): every problem "Ligne N : …", then all or nothing."""
+"""Importer des résultats (CSV/XLSX): every problem "Ligne N : …", then all or nothing.
+
+Results dated inside a learner's closed period (on or before their latest final
+bilan) are announced by the check; Importer then asks first (closed_period), and the
+import is written only when the user confirms.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,14 @@ from typing import Any
 from PySide6.QtCore import QStringListModel
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QWidget
 
+from livret.services.evaluations import CoveredByFinalBilan
 from livret.services.results_import import (
     ResultsFile,
     ResultsImportRefused,
     ResultsImportReport,
     ResultsImportService,
 )
+from livret.ui import closed_period
 from livret.ui.imports.base import ERROR_STYLE, ImportDialog, Step, Task
 from livret.ui.imports.worker import Progress, read_file
 
@@ -37,6 +44,7 @@ class ResultsImportDialog(ImportDialog):
         )
         self._service = service
         self._file: ResultsFile | None = None
+        self._confirm_covered = False
         self.report: ResultsImportReport | None = None
 
         self.problems_label = QLabel()
@@ -88,23 +96,46 @@ class ResultsImportDialog(ImportDialog):
         self._show(report)
         return report.ok
 
+    def start_import(self) -> None:
+        """Override ImportDialog.start_import: ask first when results fall in closed periods."""
+        if not self.can_import or self.report is None:
+            return
+        self._confirm_covered = False
+        if self.report.covered:
+            if not closed_period.confirm_adding_in_closed_period(
+                self, self.report.covered, importing=True
+            ):
+                self.status.setText(self.tr("Import annulé : rien n'a été enregistré."))
+                return
+            self._confirm_covered = True
+        super().start_import()
+
     def apply_task(self) -> Task:
         service, results_file = self._service, self._file
         assert results_file is not None  # Importer is enabled after a check only
+        confirm = self._confirm_covered
         writing = self.tr("Enregistrement des résultats dans la base…")
 
         def task(progress: Progress) -> ResultsImportReport:
             progress.stage(writing)
             try:
-                return service.apply(results_file)
+                return service.apply(results_file, confirm_covered=confirm)
             except ResultsImportRefused as refused:  # the data changed since the check
                 return refused.report
+            except CoveredByFinalBilan:
+                # A bilan was finalized since the check: show the new closed periods, so
+                # that Importer asks about them.
+                return service.check(results_file)
 
         return task
 
     def show_applied(self, result: Any) -> bool:
         self._show(result)
         return bool(result.applied)
+
+    def can_import_again(self, result: Any) -> bool:
+        """Override ImportDialog.can_import_again: yes when only a confirmation is missing."""
+        return isinstance(result, ResultsImportReport) and result.ok and bool(result.covered)
 
     def report_text(self) -> str:
         return self.report.text() if self.report is not None else ""
@@ -133,10 +164,18 @@ class ResultsImportDialog(ImportDialog):
             self.problems_view.show()
             self.problems_view.scrollToTop()
         else:
-            self.problems_label.setText(
-                self.tr("Aucun problème : le fichier peut être importé.")
-                if not report.applied
-                else self.tr("Toutes les lignes ont été enregistrées.")
-            )
+            if report.applied:
+                self.problems_label.setText(self.tr("Toutes les lignes ont été enregistrées."))
+            elif report.covered:
+                self.problems_label.setText(
+                    self.tr(
+                        "Aucun problème dans le fichier, mais des résultats sont datés d'une "
+                        "période close par un bilan définitif : Importer demandera confirmation."
+                    )
+                )
+            else:
+                self.problems_label.setText(
+                    self.tr("Aucun problème : le fichier peut être importé.")
+                )
             self.problems_label.setStyleSheet("")
             self.problems_view.hide()
