@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,17 @@ from livret.domain.levels import LEVEL_CODES
 from livret.resources import resource_path
 
 # A référentiel file is a few dozen KB; anything far bigger is a wrong or hostile file.
-MAX_REFERENTIEL_BYTES = 20 * 1024 * 1024
+MAX_REFERENTIEL_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
+"""Nesting of JSON lists and objects (the bundled référentiel has 6 levels)."""
+MAX_NUMBER_DIGITS = 30
+"""Digits of a JSON number (Python would spend seconds on 100 000 of them, or refuse)."""
+TITLE_MAX = 500
+"""Longest title or label of a référentiel item (the bundled ones have under 140)."""
+CRITERION_TEXT_MAX = 1000
+"""Longest criterion text (the bundled ones have under 170)."""
+STRING_MAX = 10_000
+"""Longest string anywhere in the file, notes and sources included."""
 
 # Codes and criterion ids end up in CSV imports, URLs of CASE packages and file
 # names, so they must stay plain: letters, digits, dots, dashes, underscores.
@@ -162,8 +173,17 @@ class _Checker:
     def report(self, where: str, what: str) -> None:
         self.problems.append(f"{where} : {what}")
 
-    def text(self, obj: Mapping[str, Any], key: str, where: str, *, optional: bool = False) -> str:
-        """A required non-blank string; "" (after reporting) when it is not one."""
+    def text(
+        self,
+        obj: Mapping[str, Any],
+        key: str,
+        where: str,
+        *,
+        optional: bool = False,
+        limit: int = TITLE_MAX,
+    ) -> str:
+        """A required non-blank string of at most `limit` characters; "" (after reporting)
+        when it is not one."""
         if key not in obj or (optional and obj[key] is None):
             if not optional:
                 self.report(where, f"champ « {key} » manquant.")
@@ -174,6 +194,13 @@ class _Checker:
             return ""
         if not value.strip():
             self.report(where, f"le champ « {key} » est vide.")
+            return ""
+        if len(value) > limit:
+            self.report(
+                where,
+                f"le champ « {key} » est trop long ({_count(len(value))} caractères ; "
+                f"{_count(limit)} au plus).",
+            )
             return ""
         return value
 
@@ -215,6 +242,7 @@ def parse_referentiel(data: Mapping[str, Any]) -> Referentiel:
     check = _Checker()
     if not isinstance(data, Mapping):
         raise InvalidReferentiel(["Le fichier doit contenir un objet JSON à sa racine."])
+    _check_shape(data)
     top = "Référentiel"
     ref_id = check.code(data, "id", top)
     title = check.text(data, "title", top)
@@ -236,6 +264,58 @@ def parse_referentiel(data: Mapping[str, Any]) -> Referentiel:
         extra=_extra(data, TOP_LEVEL_KEYS),
         group_extra=MappingProxyType(group_extra),
     )
+
+
+def _check_shape(data: Mapping[str, Any]) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and strings longer than STRING_MAX, naming
+    the first such field; walked without recursion, so any depth is safe."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            if len(value) > STRING_MAX:
+                raise InvalidReferentiel(
+                    [
+                        f"Champ « {path or 'racine'} » : texte trop long "
+                        f"({_count(len(value))} caractères ; {_count(STRING_MAX)} au plus)."
+                    ]
+                )
+            continue
+        if isinstance(value, Mapping):
+            children: list[tuple[str, Any]] = [(str(key), item) for key, item in value.items()]
+        elif isinstance(value, list | tuple):
+            children = [(str(index + 1), item) for index, item in enumerate(value)]
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise InvalidReferentiel(
+                [
+                    f"Champ « {_short_path(path)} » : imbriqué sur plus de {MAX_DEPTH} niveaux, "
+                    "ce n'est pas un référentiel."
+                ]
+            )
+        for key, item in reversed(children):
+            if len(key) > STRING_MAX:
+                raise InvalidReferentiel(
+                    [
+                        f"Champ « {path or 'racine'} » : nom de champ trop long "
+                        f"({_count(len(key))} caractères ; {_count(STRING_MAX)} au plus)."
+                    ]
+                )
+            stack.append((item, f"{path} › {key}" if path else key, depth + 1))
+
+
+def _short_path(path: str) -> str:
+    parts = path.split(" › ")
+    return path if len(parts) <= 6 else " › ".join([*parts[:2], "…", *parts[-3:]])
+
+
+def _truncated(exc: json.JSONDecodeError, text: str) -> bool:
+    return exc.msg.startswith("Unterminated") or exc.pos >= len(text.rstrip())
+
+
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
 
 
 TOP_LEVEL_KEYS = frozenset(
@@ -413,7 +493,7 @@ def _parse_criteria(
         criterion_id = check.code(item, "id", where)
         if criterion_id:
             where = f"Critère {criterion_id}"
-        text = check.text(item, "text", where)
+        text = check.text(item, "text", where, limit=CRITERION_TEXT_MAX)
         cc_code = check.text(item, "cc", where)
         if cc_code and cc_code not in cc_codes:
             check.report(where, f"compétence commune « {cc_code} » inconnue.")
@@ -449,35 +529,98 @@ def load_referentiel_file(path: Path) -> Referentiel:
                 f"({size // (1024 * 1024)} Mo ; {MAX_REFERENTIEL_BYTES // (1024 * 1024)} Mo "
                 "au plus)."
             )
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_REFERENTIEL_BYTES + 1)  # the file may grow meanwhile
     except FileNotFoundError:
         raise ValidationError(f"Fichier introuvable : « {path} ».") from None
     except OSError as exc:
         raise ValidationError(
             f"Impossible de lire le fichier « {path} » : {exc.strerror or exc}."
         ) from None
+    return parse_referentiel_bytes(raw, path.name)
+
+
+def parse_referentiel_bytes(raw: bytes, name: str) -> Referentiel:
+    """Read and check the bytes of a référentiel JSON file named `name` (UTF-8).
+
+    Every refusal is a French ValidationError (InvalidReferentiel for the content).
+    """
+    if len(raw) > MAX_REFERENTIEL_BYTES:
+        raise ValidationError(
+            f"Le fichier « {name} » est trop gros pour un référentiel "
+            f"({len(raw) // (1024 * 1024)} Mo ; {MAX_REFERENTIEL_BYTES // (1024 * 1024)} Mo "
+            "au plus)."
+        )
     try:
         # utf-8-sig: editors on Windows often add a BOM.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        start = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw.count(b"\n", 0, start) + 1
         raise ValidationError(
-            f"Le fichier « {path.name} » n'est pas encodé en UTF-8 "
-            f"(octet invalide à la position {exc.start})."
+            f"Le fichier « {name} » n'est pas encodé en UTF-8 (octet invalide "
+            f"0x{raw[start]:02X} ligne {line}) : réenregistrez-le en UTF-8."
         ) from None
     try:
-        data = json.loads(text)
+        data = json.loads(
+            text, parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant
+        )
     except json.JSONDecodeError as exc:
         raise ValidationError(
-            f"Le fichier « {path.name} » n'est pas un JSON valide : "
-            f"erreur ligne {exc.lineno}, colonne {exc.colno}."
+            f"Le fichier « {name} » n'est pas un JSON valide : "
+            f"erreur ligne {exc.lineno}, colonne {exc.colno}"
+            f"{' (fichier incomplet ?)' if _truncated(exc, text) else ''}."
         ) from None
+    except _BadNumber as exc:
+        raise ValidationError(f"Le fichier « {name} » {exc}{_line_of_number(text)}.") from None
     except RecursionError:
         raise ValidationError(
-            f"Le fichier « {path.name} » est imbriqué trop profondément pour être un référentiel."
+            f"Le fichier « {name} » est imbriqué trop profondément pour être un référentiel."
+        ) from None
+    except ValueError:  # any other number Python refuses to convert
+        raise ValidationError(
+            f"Le fichier « {name} » contient une valeur illisible : ce n'est pas un référentiel."
         ) from None
     if not isinstance(data, Mapping):
         raise InvalidReferentiel(["Le fichier doit contenir un objet JSON à sa racine."])
     return parse_referentiel(data)
+
+
+_LONG_NUMBER = re.compile(rf"[-\d.eE+]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|-?Infinity")
+
+
+class _BadNumber(ValueError):
+    """A JSON number the référentiel refuses; str() is the French end of a sentence."""
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise _BadNumber(
+            f"contient un nombre de {_count(digits)} chiffres ({MAX_NUMBER_DIGITS} au plus)"
+        )
+    return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > 2 * MAX_NUMBER_DIGITS:
+        raise _BadNumber(
+            f"contient un nombre de {_count(len(text))} caractères "
+            f"({2 * MAX_NUMBER_DIGITS} au plus)"
+        )
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"contient un nombre trop grand ({text[:40]})")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise _BadNumber(f"contient « {text} », qui n'est pas un nombre JSON")
+
+
+def _line_of_number(text: str) -> str:
+    match = _LONG_NUMBER.search(text)
+    return f" (ligne {text.count(chr(10), 0, match.start()) + 1})" if match else ""
 
 
 def bundled_referentiel_path(name: str = "pmia") -> Path:

@@ -11,7 +11,9 @@ any order; ``commentaire`` may be left out; other columns are ignored (with a no
   in capitals, without spaces inside the INE.
 
 CSV: ';', ',' or tab, whichever splits the header line into the most known column
-names; UTF-8 (with or without BOM), else Windows-1252. XLSX: the first sheet.
+names; UTF-8 (with or without BOM), else Windows-1252 when the bytes are not UTF-8
+and read like text; a UTF-8 file with a damaged byte is refused, naming its line
+(text_encoding). XLSX: the first sheet, its parts bounded first (xlsx_bounds).
 
 Whole-file refusals (too big, unreadable encoding, not a workbook, no header, no
 data, too many rows) raise ValidationError. Problems of single lines are collected,
@@ -37,6 +39,8 @@ from typing import Any, TypeVar, cast
 
 from livret.domain.errors import ValidationError
 from livret.domain.levels import parse_result_level
+from livret.exchange.text_encoding import looks_like_single_byte_text, utf8_problem
+from livret.exchange.xlsx_bounds import check_xlsx_parts
 
 MAX_BYTES = 20 * 1024 * 1024
 """Largest file accepted (20 Mo)."""
@@ -49,6 +53,10 @@ MAX_SHEET_ROWS = 1_048_576
 """Excel's last row: a sheet claiming more is not a real workbook."""
 TITLE_MAX = 300
 """Length of evaluation.title."""
+COMMENT_MAX = 2000
+"""Longest comment of a result (a few sentences; the database would keep anything)."""
+CODE_MAX = 40
+"""Longest INE or criterion code read (criterion.code holds 40; an INE has 11)."""
 YEARS = (2000, 2099)
 """Evaluation dates outside these years are typing mistakes (or Excel's day 0)."""
 
@@ -180,9 +188,17 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                 f"ligne {_line_of(data, exc.start + 3)} : réenregistrez-le en CSV UTF-8."
             ) from None
     else:
-        try:
+        # One encoding for the whole file, and never a silent guess: see text_encoding.
+        bad = utf8_problem(data)
+        if bad is None:
             text, encoding = data.decode("utf-8"), "UTF-8"
-        except UnicodeDecodeError:
+        elif bad.damaged_utf8:
+            raise ValidationError(
+                f"« {name} » est en UTF-8 mais contient un octet invalide ({bad.byte_text}) "
+                f"ligne {bad.line} : corrigez cette ligne ou réenregistrez le fichier en "
+                "« CSV UTF-8 ». Rien n'a été lu, pour ne pas enregistrer d'accents abîmés."
+            )
+        else:
             try:
                 text, encoding = data.decode("cp1252"), "Windows-1252"
             except UnicodeDecodeError as exc:
@@ -190,6 +206,12 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                     f"« {name} » n'est ni en UTF-8 ni en Windows-1252 (octet illisible "
                     f"ligne {_line_of(data, exc.start)}) : réenregistrez-le en CSV UTF-8."
                 ) from None
+            if not looks_like_single_byte_text(text):
+                raise ValidationError(
+                    f"« {name} » n'est ni en UTF-8 ni en Windows-1252 (octet {bad.byte_text} "
+                    f"ligne {bad.line}, et le reste ne ressemble pas à du texte) : "
+                    "ce n'est pas un fichier CSV, ou réenregistrez-le en CSV UTF-8."
+                )
     if "\x00" in text:
         raise ValidationError(
             f"« {name} » contient des caractères nuls : ce n'est pas un fichier CSV texte "
@@ -259,14 +281,11 @@ def _read_xlsx(data: bytes, name: str) -> ResultsFile:
     unreadable = f"« {name} » n'est pas un classeur XLSX lisible."
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            # Sizes declared, then every XML part streamed with counters: openpyxl would
+            # build a whole row (or stylesheet) in memory, whatever its size.
+            check_xlsx_parts(archive, name, MAX_UNCOMPRESSED)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise ValidationError(unreadable) from None
-    if expanded > MAX_UNCOMPRESSED:
-        raise ValidationError(
-            f"« {name} » est trop gros une fois décompressé ({_megabytes(expanded)} Mo) : "
-            "découpez-le en plusieurs fichiers."
-        )
     # openpyxl ships no type hints; unused-ignore keeps mypy quiet if an override appears.
     from openpyxl import load_workbook  # type: ignore[import-untyped, unused-ignore]
 
@@ -518,6 +537,15 @@ class _Cells:
                 comment = raw_comment.strip() or None
             else:
                 comment = _text(raw_comment) or None
+            if comment is not None and len(comment) > COMMENT_MAX:
+                problems.append(
+                    Problem(
+                        line,
+                        f"commentaire trop long ({len(comment)} caractères ; "
+                        f"{COMMENT_MAX} au plus).",
+                    )
+                )
+                comment = None
         return ResultRow(line, day, nature, title, ine, criterion, level, comment)
 
     @staticmethod
@@ -555,9 +583,11 @@ class _Cells:
                 return None, "date manquante."
             parsed = _parse_date_text(text)
             if parsed is None:
-                return None, f"date « {text} » illisible (attendu : JJ/MM/AAAA ou AAAA-MM-JJ)."
+                return None, (
+                    f"date « {_shorten(text)} » illisible (attendu : JJ/MM/AAAA ou AAAA-MM-JJ)."
+                )
             if isinstance(parsed, str):
-                return None, f"date « {text} » {parsed}."
+                return None, f"date « {_shorten(text)} » {parsed}."
             day = parsed
         if not YEARS[0] <= day.year <= YEARS[1]:
             shown = f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
@@ -577,7 +607,7 @@ def _nature(value: Raw) -> _Parsed[str]:
         return None, "nature manquante."
     if text.upper() in ("F", "E"):
         return text.upper(), None
-    return None, f"nature « {text} » inconnue (attendu : F ou E)."
+    return None, f"nature « {_shorten(text)} » inconnue (attendu : F ou E)."
 
 
 def _title(value: Raw) -> _Parsed[str]:
@@ -591,11 +621,15 @@ def _title(value: Raw) -> _Parsed[str]:
 
 def _ine(value: Raw) -> _Parsed[str]:
     text = _SPACES.sub("", _text(value)).upper()
+    if len(text) > CODE_MAX:
+        return None, f"INE « {_shorten(text)} » trop long ({len(text)} caractères)."
     return (text, None) if text else (None, "INE manquant.")
 
 
 def _criterion(value: Raw) -> _Parsed[str]:
     text = _text(value).upper()
+    if len(text) > CODE_MAX:
+        return None, f"critère « {_shorten(text)} » trop long ({len(text)} caractères)."
     return (text, None) if text else (None, "critère manquant.")
 
 
@@ -606,7 +640,7 @@ def _level(value: Raw) -> _Parsed[str]:
     try:
         return parse_result_level(text).value, None
     except ValidationError:
-        return None, f"niveau « {text} » inconnu (attendu : {_LEVEL_HINT})."
+        return None, f"niveau « {_shorten(text)} » inconnu (attendu : {_LEVEL_HINT})."
 
 
 def _parse_date_text(text: str) -> dt.date | str | None:
@@ -657,6 +691,11 @@ def _blank(record: Sequence[Raw]) -> bool:
         elif value is not None:
             return False
     return True
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: a 100 000-character cell must not fill the report."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _megabytes(size: int) -> str:

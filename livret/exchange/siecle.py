@@ -29,6 +29,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -37,6 +38,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_xml  # type: ignore[import-untyped]
 
 from livret.domain.errors import ValidationError
+from livret.exchange.text_encoding import utf8_problem
 
 ROOT_TAG = "BEE_ELEVES"
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -44,6 +46,12 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ZIP_RATIO = 100
 """Largest uncompressed/compressed ratio of a zip member over 1 Mo (XML compresses ~10×)."""
 _RATIO_FLOOR = 1024 * 1024
+MAX_TAGS = 2_000_000
+"""Most « < » in a file: about 150 per learner, so some 13 000 learners."""
+MAX_ATTRIBUTES = 500_000
+"""Most « = » in a file (an export has a few attributes per learner)."""
+MAX_ID_LENGTH = 40
+"""ELEVE_ID and UAJ are short codes; longer ones are cut in messages and reports."""
 MAX_NAME_LENGTH = 100
 """The livret stores family and first names in 100 characters."""
 MAX_CODE_LENGTH = 40
@@ -208,7 +216,14 @@ def _zip_member(data: bytes, archive_name: str) -> bytes:
             with archive.open(info) as member:
                 # The sizes in the archive may lie: never read past the limit.
                 content = member.read(MAX_FILE_BYTES + 1)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError):
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+            OSError,
+        ):
             raise ValidationError(
                 f"Archive « {archive_name} » illisible : « {info.filename} » est endommagé "
                 "ou compressé d'une façon non prise en charge."
@@ -265,6 +280,14 @@ def parse_siecle(data: bytes) -> SiecleFile:
         )
     if not data.strip():
         raise ValidationError("Fichier SIECLE vide.")
+    # ElementTree builds the whole tree: bound what it builds, not only the bytes
+    # (50 Mo of « <a/> » would be 12 million elements, over 1 Go and 30 s).
+    for mark, limit, what in ((b"<", MAX_TAGS, "balises"), (b"=", MAX_ATTRIBUTES, "attributs")):
+        if (count := data.count(mark)) > limit:
+            raise ValidationError(
+                f"Fichier SIECLE refusé : plus de {_thousands(limit)} {what} XML "
+                f"({_thousands(count)}), bien plus qu'un export d'établissement."
+            )
     problems: list[str] = []
     source = _source(data, problems)
     root = _parse_xml(source)
@@ -278,6 +301,9 @@ def parse_siecle(data: bytes) -> SiecleFile:
         )
     school_year_start = _school_year(root, problems)
     uaj = _clean(root.find("PARAMETRES/UAJ"))
+    if uaj is not None and len(uaj) > MAX_ID_LENGTH:
+        problems.append(f"UAJ illisible dans le fichier : « {_shorten(uaj)} », ignorée.")
+        uaj = None
     eleves = root.findall("DONNEES/ELEVES/ELEVE")
     if not eleves:
         raise ValidationError(
@@ -304,9 +330,13 @@ def _source(data: bytes, problems: list[str]) -> bytes | str:
         return data  # a byte-order mark: expat reads UTF-8 and UTF-16 by themselves
     declared = _DECLARED_ENCODING.match(data.lstrip()[:300])
     if declared is None:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
+        bad = utf8_problem(data)
+        if bad is not None and bad.damaged_utf8:
+            raise ValidationError(
+                f"Fichier SIECLE illisible : il est en UTF-8 mais contient un octet invalide "
+                f"({bad.byte_text}) ligne {bad.line} ; réexportez-le depuis SIECLE."
+            )
+        if bad is not None:
             problems.append(
                 "Le fichier ne déclare pas son encodage et n'est pas en UTF-8 : "
                 "il a été lu en ISO-8859-15 (l'encodage des exports SIECLE)."
@@ -397,7 +427,7 @@ def _divisions(root: Element) -> dict[str, list[str]]:
     """ELEVE_ID → the codes of its D structures, in file order (groups G are ignored)."""
     divisions: dict[str, list[str]] = {}
     for owner in root.iterfind("DONNEES/STRUCTURES/STRUCTURES_ELEVE"):
-        eleve_id = _spaces(owner.get("ELEVE_ID", ""))
+        eleve_id = _shorten(_spaces(owner.get("ELEVE_ID", "")), MAX_ID_LENGTH)
         for structure in owner.iterfind("STRUCTURE"):
             kind = (_clean(structure.find("TYPE_STRUCTURE")) or "").upper()
             code = _clean(structure.find("CODE_STRUCTURE"))
@@ -416,7 +446,7 @@ def _read_learner(
     skipped: list[SiecleSkipped],
     problems: list[str],
 ) -> None:
-    eleve_id = _spaces(element.get("ELEVE_ID", ""))
+    eleve_id = _shorten(_spaces(element.get("ELEVE_ID", "")), MAX_ID_LENGTH)
     family_name = _clean(element.find("NOM_DE_FAMILLE")) or _clean(element.find("NOM")) or ""
     first_name = _clean(element.find("PRENOM")) or ""
     who = _who(eleve_id, position, family_name, first_name)
@@ -557,6 +587,10 @@ def _who(eleve_id: str, position: int, family_name: str, first_name: str) -> str
 
 def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
 
 
 def _megabytes(size: int) -> str:

@@ -31,7 +31,7 @@ from livret.services.authentication import countersign
 from livret.services.change_log import note_change
 from livret.services.database import Database
 from livret.services.dto import display_name
-from livret.storage import guards, models
+from livret.storage import audit_chain, guards, models
 
 NOT_EVALUATED = Level.NE.value
 CONFIRMATION_WORD = "CONFIRMATION"
@@ -358,10 +358,14 @@ class BilanService:
         # The date starts the new period: it must lie between the last one and today.
         _check_date(session, bilan, bilan.bilan_date)
         now = dt.datetime.now()
+        # The titles it is written with, and the fingerprint `livret db check` verifies.
+        (fingerprint,) = audit_chain.fingerprint_values(session, [bilan_id])
         bilan.status = "final"
         bilan.finalized_at = now
         bilan.finalized_by_id = self._actor.user_id
         bilan.updated_at = now
+        bilan.cc_snapshot = fingerprint["cc_snapshot"]
+        bilan.content_hash = fingerprint["content_hash"]
         session.flush()
         codes = _cc_codes(session)
         stored = _levels_of(session, bilan_id)
@@ -600,18 +604,7 @@ def _audit(
     *,
     at: dt.datetime | None = None,
 ) -> None:
-    # Local time from Python, like the bilan's own timestamps (SQLite's CURRENT_TIMESTAMP is UTC).
-    session.execute(
-        insert(models.AuditEvent).values(
-            at=at if at is not None else dt.datetime.now(),
-            user_id=actor.user_id,
-            actor=actor.display_name,
-            action=action,
-            entity="bilan",
-            entity_id=bilan_id,
-            details=details,
-        )
-    )
+    audit.record(session, actor, action, "bilan", bilan_id, details, at=at)
 
 
 _author, _finalizer = aliased(models.User), aliased(models.User)
@@ -641,6 +634,7 @@ def _read_sheet(executor: Session | Connection, bilan_id: int) -> BilanSheet:
             _author.display_name,
             bilan.finalized_at,
             _finalizer.display_name,
+            bilan.cc_snapshot,
         )
         .join(learner, learner.id == bilan.learner_id)
         .outerjoin(klass, klass.id == bilan.class_id)
@@ -665,6 +659,7 @@ def _read_sheet(executor: Session | Connection, bilan_id: int) -> BilanSheet:
         author,
         finalized_at,
         finalized_by,
+        cc_snapshot,
     ) = head
 
     previous_query = select(bilan.id, bilan.bilan_date).where(
@@ -693,20 +688,23 @@ def _read_sheet(executor: Session | Connection, bilan_id: int) -> BilanSheet:
             )
         )
     }
-    cc = models.CommonCompetency
+    # A final bilan shows the CCs as they were when it was finalized, a draft today's.
+    snapshot = audit_chain.load_snapshot(cc_snapshot) if status == "final" else None
+    if snapshot is None:
+        snapshot = audit_chain.current_snapshot(executor)
     rows = tuple(
         BilanRow(
-            common_competency_id=cc_id,
-            code=code,
-            title=title,
+            common_competency_id=entry.common_competency_id,
+            code=entry.code,
+            title=entry.title,
             previous=(
-                None if previous_id is None else levels.get((previous_id, cc_id), NOT_EVALUATED)
+                None
+                if previous_id is None
+                else levels.get((previous_id, entry.common_competency_id), NOT_EVALUATED)
             ),
-            current=levels.get((bilan_id, cc_id), NOT_EVALUATED),
+            current=levels.get((bilan_id, entry.common_competency_id), NOT_EVALUATED),
         )
-        for cc_id, code, title in executor.execute(
-            select(cc.id, cc.code, cc.title).order_by(cc.referentiel_id, cc.position)
-        )
+        for entry in snapshot
     )
     event = models.AuditEvent
     history = tuple(

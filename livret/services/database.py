@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from livret.domain.errors import DatabaseError
 from livret.domain.referentiel import bundled_referentiel_path, load_referentiel_file
-from livret.storage import guards, migrate, models
+from livret.storage import audit_chain, guards, migrate, models
 from livret.storage.backup import backup_sqlite
 from livret.storage.engine import DatabaseLocation, describe_connection_error, make_engine, resolve
 from livret.storage.referentiel_store import insert_referentiel
@@ -156,18 +156,28 @@ class CheckReport:
     counts: tuple[tuple[str, int], ...]
 
 
-def check_database(database: Database) -> CheckReport:
-    """Integrity, foreign keys, schema revision, final-bilan guards, and row counts per table."""
+def check_database(database: Database, *, quick: bool = False) -> CheckReport:
+    """Integrity, foreign keys, schema revision, guards, the audit chain, final bilans.
+
+    Each guard's whole definition (and on PostgreSQL its enabled state) is compared
+    with Livret's; the audit chain is verified, each final bilan against its
+    fingerprint, each bilan's finalize/unlock events against its state. `quick` (the
+    start-up check) skips SQLite's integrity and foreign-key scans and verifies only
+    the newest QUICK_CHAIN_EVENTS events of the chain.
+    """
     try:
-        return _check(database)
+        return _check(database, quick=quick)
     except SQLAlchemyError as exc:
         raise describe_connection_error(database.location, exc) from None
 
 
-def _check(database: Database) -> CheckReport:
+QUICK_CHAIN_EVENTS = 5000
+
+
+def _check(database: Database, *, quick: bool = False) -> CheckReport:
     problems: list[str] = []
     with database.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
+        if connection.dialect.name == "sqlite" and not quick:
             integrity = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
             if integrity != ["ok"]:
                 problems.extend(f"intégrité : {line}" for line in integrity[:20])
@@ -177,7 +187,16 @@ def _check(database: Database) -> CheckReport:
         revision = migrate.current_revision(connection)
         if revision != migrate.head_revision():
             problems.append(f"schéma en révision {revision}, attendu {migrate.head_revision()}")
-        problems.extend(f"protection absente : {name}" for name in guards.missing(connection))
+            problems.extend(f"protection absente : {name}" for name in guards.missing(connection))
+        else:
+            problems.extend(guards.problems(connection))
+            problems.extend(
+                audit_chain.verify_chain(connection, limit=QUICK_CHAIN_EVENTS if quick else None)
+            )
+            problems.extend(audit_chain.verify_final_bilans(connection))
+            problems.extend(
+                audit_chain.verify_trails(connection, guards.FINALIZE_ACTION, guards.UNLOCK_ACTION)
+            )
         present = set(inspect(connection).get_table_names())
         counts = tuple(
             (table.name, int(connection.scalar(select(func.count()).select_from(table)) or 0))

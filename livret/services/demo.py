@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from sqlalchemy import Table, func, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from livret.domain.errors import ValidationError
 from livret.services import demo_names as names
 from livret.services.database import Database
-from livret.storage import models
+from livret.storage import audit_chain, models
 from livret.storage.bulk import bulk_insert
 
 MAX_LEARNERS = 20_000
@@ -843,10 +843,26 @@ class _Builder:
             self._insert("bilan", bilan_rows)
             self._insert("positioning", positioning_rows)
             if is_final:
+                # With the titles and the fingerprint a finalization records (audit_chain).
+                fingerprints = audit_chain.fingerprint_values(
+                    self.session, [row["id"] for row in bilan_rows]
+                )
                 self.session.execute(
                     update(bilan_table)
-                    .where(bilan_table.c.id.between(bilan_rows[0]["id"], bilan_rows[-1]["id"]))
-                    .values(status="final")
+                    .where(bilan_table.c.id == bindparam("row_id"))
+                    .values(
+                        status="final",
+                        cc_snapshot=bindparam("snapshot"),
+                        content_hash=bindparam("fingerprint"),
+                    ),
+                    [
+                        {
+                            "row_id": values["row_id"],
+                            "snapshot": values["cc_snapshot"],
+                            "fingerprint": values["content_hash"],
+                        }
+                        for values in fingerprints
+                    ],
                 )
                 finals += len(bilan_rows)
             else:

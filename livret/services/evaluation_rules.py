@@ -12,12 +12,17 @@ from typing import Any
 
 from livret.domain.errors import ValidationError
 from livret.domain.levels import parse_result_level
+from livret.exchange import results_file
 from livret.services.evaluation_dto import EvaluationDraft
 
 NATURES: dict[str, str] = {"F": "Formation", "E": "Entreprise"}
 TITLE_MAX = 300
 COMPANY_MAX = 300
 TUTOR_MAX = 200
+CONTEXT_MAX = 5000
+"""The context of an evaluation: a few paragraphs (the database would keep anything)."""
+COMMENT_MAX = results_file.COMMENT_MAX
+"""A result's comment: the same bound as in an imported file."""
 
 
 def checked_draft(draft: EvaluationDraft) -> tuple[dict[str, object], list[dict[str, Any]]]:
@@ -31,6 +36,8 @@ def checked_draft(draft: EvaluationDraft) -> tuple[dict[str, object], list[dict[
         problems.append("Indiquez le titre de l'évaluation.")
     elif len(title) > TITLE_MAX:
         problems.append(f"Le titre dépasse {TITLE_MAX} caractères.")
+    if len(draft.context.strip()) > CONTEXT_MAX:
+        problems.append(f"Le contexte dépasse {CONTEXT_MAX} caractères.")
     if draft.eval_date > dt.date.today():
         problems.append(f"La date de l'évaluation ({draft.eval_date:%d/%m/%Y}) est dans le futur.")
     company = (draft.company or "").strip() or None
@@ -62,6 +69,12 @@ def checked_draft(draft: EvaluationDraft) -> tuple[dict[str, object], list[dict[
             problems.append(exc.message)
             continue
         comment = (result.comment or "").strip() or None
+        if comment is not None and len(comment) > COMMENT_MAX:
+            problems.append(
+                f"Commentaire de plus de {COMMENT_MAX} caractères (apprenant n° "
+                f"{key[0]}, critère n° {key[1]})."
+            )
+            continue
         rows.append(
             {
                 "learner_id": result.learner_id,

@@ -258,6 +258,11 @@ class Bilan(Base):
     finalized_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     version: Mapped[int] = mapped_column(server_default=text("1"))
+    cc_snapshot: Mapped[str | None] = mapped_column(Text)
+    """JSON [[cc id, code, title], …]: the common competencies as they were when the bilan
+    was finalized (its sheet and PDF show these titles, not the current référentiel's)."""
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    """sha256 of what the final bilan says (storage.audit_chain.content_hash)."""
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's convention
 
@@ -310,6 +315,10 @@ class AuditEvent(Base):
     session_user_id: Mapped[int | None]
     """The user logged in on the computer, when another person authorised the action
     (the DDFPT countersigning an unlock at a teacher's computer)."""
+    # The tamper-evident chain (storage.audit_chain): written once, at commit.
+    personal_hash: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Setting(Base):

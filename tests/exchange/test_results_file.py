@@ -271,6 +271,9 @@ def test_whole_file_refusals_are_french() -> None:
     assert "seulement l'en-tête" in refusal(csv_bytes([]))
     assert "UTF-16" in refusal(csv_bytes(LINES, encoding="utf-16"))
     assert "ni en UTF-8 ni en Windows-1252" in refusal(
+        csv_bytes(LINES, encoding="cp1252") + "é".encode("cp1252") + b"\x81"
+    )
+    assert "est en UTF-8 mais contient un octet invalide (0xE9) ligne 5" in refusal(
         csv_bytes(LINES) + "é".encode("cp1252") + b"\x81"
     )
     assert "annonce l'encodage UTF-8" in refusal(

@@ -1,0 +1,414 @@
+"""Tampering is refused or seen: guards checked by definition, a chained audit log, final
+bilans fingerprinted and keeping the titles they were written with."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+from livret.domain.roles import Actor, Role
+from livret.services import audit
+from livret.services.bilans import CONFIRMATION_WORD, BilanService
+from livret.services.database import Database, check_database
+from livret.services.exports import ExportService
+from livret.storage import audit_chain, guards
+from tests.accounts import make_account
+from tests.demo_queries import learner_with
+
+
+@dataclass(frozen=True)
+class Finalized:
+    teacher: Actor
+    learner_id: int
+    bilan_id: int
+    cc_id: int
+
+
+def _finalize_one(database: Database) -> Finalized:
+    """A learner with one final bilan gets a second, through the services (audited)."""
+    teacher = make_account(database, Role.TEACHER)
+    learner_id = learner_with(database, 1, False)
+    service = BilanService(database, teacher)
+    sheet = service.open_draft(learner_id)
+    cc_id = sheet.rows[0].common_competency_id
+    sheet = service.save_draft(
+        sheet.bilan_id,
+        version=sheet.version,
+        constats="Progrès nets",
+        conseils="Continuer",
+        positionings={cc_id: "3"},
+    )
+    service.finalize(sheet.bilan_id, version=sheet.version, confirmation=CONFIRMATION_WORD)
+    return Finalized(teacher, learner_id, sheet.bilan_id, cc_id)
+
+
+def _problems(database: Database) -> tuple[str, ...]:
+    return check_database(database).problems
+
+
+def _refused(database: Database, statement: str, **params: object) -> DBAPIError:
+    with pytest.raises(DBAPIError) as refused, database.engine.begin() as connection:
+        connection.execute(text(statement), params)
+    return refused.value
+
+
+def test_a_fresh_demo_checks_clean(demo_database: Database) -> None:
+    _finalize_one(demo_database)
+    report = check_database(demo_database)
+    assert report.problems == ()
+    assert report.ok
+    assert check_database(demo_database, quick=True).ok
+
+
+# -- guards compared by definition ---------------------------------------------------------
+
+
+def test_a_guard_recreated_as_when_0_is_reported(demo_database: Database) -> None:
+    with demo_database.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DROP TRIGGER trg_positioning_final_delete"))
+            connection.execute(
+                text(
+                    "CREATE TRIGGER trg_positioning_final_delete BEFORE DELETE ON positioning "
+                    "FOR EACH ROW WHEN 0 BEGIN SELECT RAISE(ABORT, 'Bilan définitif'); END"
+                )
+            )
+        else:
+            # The same name, a body that lets everything through.
+            connection.execute(
+                text(
+                    "CREATE OR REPLACE FUNCTION livret_positioning_final_guard() "
+                    "RETURNS trigger AS $$ BEGIN IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text(
+                    "DROP TRIGGER trg_bilan_final_guard ON bilan; "
+                    "CREATE TRIGGER trg_bilan_final_guard BEFORE DELETE OR UPDATE ON bilan "
+                    "FOR EACH ROW WHEN (false) EXECUTE FUNCTION livret_bilan_final_guard()"
+                )
+            )
+    problems = _problems(demo_database)
+    if demo_database.engine.dialect.name == "sqlite":
+        assert "protection modifiée : trg_positioning_final_delete" in " ".join(problems)
+    else:
+        joined = " ".join(problems)
+        assert "protection modifiée : fonction livret_positioning_final_guard" in joined
+        assert "protection modifiée : trg_bilan_final_guard" in joined
+
+
+def test_an_extra_trigger_is_reported(demo_database: Database) -> None:
+    with demo_database.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execute(
+                text(
+                    "CREATE TRIGGER trg_sneaky AFTER INSERT ON audit_event "
+                    "BEGIN SELECT 1; END"
+                )
+            )
+        else:
+            connection.execute(
+                text(
+                    "CREATE TRIGGER trg_sneaky AFTER INSERT ON audit_event FOR EACH ROW "
+                    "EXECUTE FUNCTION livret_truncate_guard()"
+                )
+            )
+    assert any("déclencheur inconnu : trg_sneaky" in line for line in _problems(demo_database))
+
+
+@pytest.mark.postgres
+def test_a_disabled_trigger_is_reported_on_postgresql(demo_database: Database) -> None:
+    if demo_database.engine.dialect.name != "postgresql":
+        pytest.skip("ALTER TABLE … DISABLE TRIGGER is PostgreSQL's")
+    with demo_database.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE bilan DISABLE TRIGGER trg_bilan_final_guard"))
+        connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER trg_audit_event_guard"))
+    problems = _problems(demo_database)
+    assert "protection désactivée : trg_bilan_final_guard (ALTER TABLE … DISABLE TRIGGER)" in (
+        problems
+    )
+    assert any("désactivée : trg_audit_event_guard" in line for line in problems)
+
+
+# -- INSERT OR REPLACE in a plain sqlite3 shell ----------------------------------------------
+
+
+def _shell(database: Database) -> sqlite3.Connection:
+    """A plain sqlite3 connection, as the sqlite3 shell opens it: no recursive_triggers."""
+    path = database.location.path
+    assert path is not None
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA recursive_triggers").fetchone() == (0,)
+    return connection
+
+
+def test_insert_or_replace_cannot_move_a_final_positioning(demo_database: Database) -> None:
+    if demo_database.location.path is None:
+        pytest.skip("SQLite's OR REPLACE")
+    done = _finalize_one(demo_database)
+    shell = _shell(demo_database)
+    try:
+        final_row = shell.execute(
+            "SELECT p.id, p.common_competency_id, p.level FROM positioning p "
+            "JOIN bilan b ON b.id = p.bilan_id WHERE b.id = ?",
+            (done.bilan_id,),
+        ).fetchone()
+        draft_id = shell.execute("SELECT id FROM bilan WHERE status = 'draft' LIMIT 1").fetchone()[
+            0
+        ]
+        attacks = [
+            (
+                "INSERT OR REPLACE INTO positioning (id, bilan_id, common_competency_id, level) "
+                "VALUES (?, ?, ?, '1')",
+                (final_row[0], draft_id, final_row[1]),
+            ),
+            (
+                "UPDATE OR REPLACE positioning SET id = ? "
+                "WHERE id = (SELECT MIN(id) FROM positioning WHERE bilan_id = ?)",
+                (final_row[0], draft_id),
+            ),
+            (
+                "INSERT OR REPLACE INTO bilan (id, learner_id, status, bilan_date, version) "
+                "VALUES (?, ?, 'draft', '2026-01-01', 1)",
+                (done.bilan_id, done.learner_id),
+            ),
+            ("UPDATE OR REPLACE bilan SET id = ? WHERE id = ?", (done.bilan_id, draft_id)),
+            (
+                "INSERT OR REPLACE INTO audit_event (id, actor, action, entity, details, at) "
+                "VALUES ((SELECT MIN(id) FROM audit_event), 'x', 'x', 'x', '', '2026-01-01')",
+                (),
+            ),
+        ]
+        for statement, params in attacks:
+            with pytest.raises(sqlite3.IntegrityError, match="définitif|Journal d'audit"):
+                shell.execute(statement, params)
+            shell.rollback()
+        assert shell.execute(
+            "SELECT bilan_id, common_competency_id, level FROM positioning WHERE id = ?",
+            (final_row[0],),
+        ).fetchone() == (done.bilan_id, final_row[1], final_row[2])
+    finally:
+        shell.close()
+    assert _problems(demo_database) == ()
+
+
+# -- the audit log -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET details = 'rien' WHERE id = :e",
+        "UPDATE audit_event SET actor = 'Quelqu''un' WHERE id = :e",
+        "UPDATE audit_event SET action = 'bilan_saved' WHERE id = :e",
+        "UPDATE audit_event SET at = at + INTERVAL '1 day' WHERE id = :e",
+        "UPDATE audit_event SET entity_id = entity_id + 1 WHERE id = :e",
+        "UPDATE audit_event SET hash = NULL WHERE id = :e",
+        "DELETE FROM audit_event WHERE id = :e",
+        "DELETE FROM audit_event",
+    ],
+)
+def test_the_audit_log_refuses_changes(demo_database: Database, statement: str) -> None:
+    _finalize_one(demo_database)
+    if demo_database.engine.dialect.name == "sqlite":
+        statement = statement.replace("at + INTERVAL '1 day'", "datetime(at, '+1 day')")
+    with demo_database.engine.connect() as connection:
+        event_id = connection.scalar(text("SELECT MAX(id) FROM audit_event"))
+    refused = _refused(demo_database, statement, e=event_id)
+    assert guards.is_audit_refusal(refused)
+    assert _problems(demo_database) == ()
+
+
+@pytest.mark.postgres
+def test_truncate_of_the_audit_log_is_refused(demo_database: Database) -> None:
+    if demo_database.engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's")
+    _finalize_one(demo_database)
+    assert guards.is_audit_refusal(_refused(demo_database, "TRUNCATE audit_event CASCADE"))
+
+
+def _reinstall_guards(connection: Connection) -> None:
+    """The attacker puts the guards back as they were, so that only the chain tells."""
+    columns = (
+        [row[1] for row in connection.exec_driver_sql("PRAGMA table_info(bilan)")]
+        if connection.dialect.name == "sqlite"
+        else []
+    )
+    guards.install(connection, columns)
+    guards.install_audit(connection)
+
+
+@pytest.mark.parametrize("change", ["details", "delete", "actor"])
+def test_a_chain_broken_behind_the_guards_is_reported(demo_database: Database, change: str) -> None:
+    _finalize_one(demo_database)
+    with demo_database.engine.begin() as connection:
+        first, middle = connection.execute(
+            text("SELECT MIN(id), MIN(id) + 1 FROM audit_event")
+        ).one()
+        guards.drop(connection)
+        if change == "details":
+            connection.execute(
+                text("UPDATE audit_event SET details = 'aucune modification' WHERE id = :e"),
+                {"e": middle},
+            )
+        elif change == "actor":
+            connection.execute(
+                text("UPDATE audit_event SET actor = 'Un autre' WHERE id = :e"), {"e": first}
+            )
+        else:
+            connection.execute(text("DELETE FROM audit_event WHERE id = :e"), {"e": middle})
+        _reinstall_guards(connection)
+    problems = " ".join(_problems(demo_database))
+    if change == "delete":
+        assert "chaîne rompue" in problems
+    else:
+        assert "modifié (auteur, objet ou détails)" in problems
+
+
+def test_a_fake_unlock_is_reported(demo_database: Database) -> None:
+    """Insert a bilan_unlocked event, edit, re-finalize, delete the event: refused, and seen."""
+    done = _finalize_one(demo_database)
+    with demo_database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_event (at, actor, action, entity, entity_id, details) "
+                "VALUES (CURRENT_TIMESTAMP, 'DDFPT', 'bilan_unlocked', 'bilan', :b, 'faux')"
+            ),
+            {"b": done.bilan_id},
+        )
+        connection.execute(
+            text("UPDATE bilan SET status = 'draft' WHERE id = :b"), {"b": done.bilan_id}
+        )
+        connection.execute(
+            text("UPDATE bilan SET constats = 'Réécrit' WHERE id = :b"), {"b": done.bilan_id}
+        )
+        connection.execute(
+            text("UPDATE bilan SET status = 'final' WHERE id = :b"), {"b": done.bilan_id}
+        )
+    refused = _refused(
+        demo_database,
+        "DELETE FROM audit_event WHERE action = 'bilan_unlocked' AND entity_id = :b",
+        b=done.bilan_id,
+    )
+    assert guards.is_audit_refusal(refused)
+    problems = " ".join(_problems(demo_database))
+    assert "non scellé" in problems
+    assert f"bilan définitif n° {done.bilan_id} modifié" in problems
+    assert f"bilan n° {done.bilan_id} définitif, mais son journal compte 1" in problems
+
+    # Even with the guards dropped, the deleted event and the rewritten text show.
+    with demo_database.engine.begin() as connection:
+        guards.drop(connection)
+        connection.execute(text("DELETE FROM audit_event WHERE details = 'faux'"))
+        _reinstall_guards(connection)
+    problems = " ".join(_problems(demo_database))
+    assert f"bilan définitif n° {done.bilan_id} modifié" in problems
+
+
+def test_a_draft_back_from_final_without_its_unlock_is_reported(demo_database: Database) -> None:
+    done = _finalize_one(demo_database)
+    with demo_database.engine.begin() as connection:
+        guards.drop(connection)
+        connection.execute(
+            text("UPDATE bilan SET status = 'draft' WHERE id = :b"), {"b": done.bilan_id}
+        )
+        _reinstall_guards(connection)
+    problems = " ".join(_problems(demo_database))
+    assert f"bilan n° {done.bilan_id} en brouillon" in problems
+    assert "retour au brouillon sans déverrouillage" in problems
+
+
+def test_a_real_unlock_checks_clean(demo_database: Database) -> None:
+    done = _finalize_one(demo_database)
+    make_account(demo_database, Role.DDFPT, "ddfpt-tamper")
+    from tests.accounts import PASSWORD
+
+    sheet = BilanService(demo_database, done.teacher).unlock(
+        done.bilan_id, reason="erreur de saisie", ddfpt_login="ddfpt-tamper", ddfpt_password=PASSWORD
+    )
+    assert sheet.status == "draft"
+    assert _problems(demo_database) == ()
+    BilanService(demo_database, done.teacher).finalize(
+        done.bilan_id, version=sheet.version, confirmation=CONFIRMATION_WORD
+    )
+    assert _problems(demo_database) == ()
+
+
+@pytest.mark.postgres
+def test_concurrent_writers_keep_one_chain(demo_database: Database) -> None:
+    if demo_database.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's concurrent writers")
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for index in range(15):
+                with demo_database.transaction() as session:
+                    audit.record(session, None, "test_event", "test", None, f"{worker}-{index}")
+                    audit.record(session, None, "test_event", "test", None, f"{worker}-{index}b")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with demo_database.engine.connect() as connection:
+        assert audit_chain.verify_chain(connection) == []
+        assert connection.scalar(text("SELECT COUNT(*) FROM audit_event WHERE hash IS NULL")) == 0
+
+
+# -- a final bilan keeps its titles ------------------------------------------------------------
+
+
+def _pdf_text(path: Path) -> str:
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def test_a_renamed_cc_leaves_final_bilans_as_they_were(
+    demo_database: Database, tmp_path: Path
+) -> None:
+    done = _finalize_one(demo_database)
+    with demo_database.engine.begin() as connection:
+        old_title = connection.scalar(
+            text("SELECT title FROM common_competency WHERE id = :c"), {"c": done.cc_id}
+        )
+        connection.execute(
+            text("UPDATE common_competency SET title = 'Intitulé tout neuf' WHERE id = :c"),
+            {"c": done.cc_id},
+        )
+    service = BilanService(demo_database, done.teacher)
+    final = service.sheet(done.bilan_id)
+    row = next(r for r in final.rows if r.common_competency_id == done.cc_id)
+    assert (row.title, row.current) == (old_title, "3")
+    draft = service.open_draft(learner_with(demo_database, 1, False))
+    assert next(r for r in draft.rows if r.common_competency_id == done.cc_id).title == (
+        "Intitulé tout neuf"
+    )
+    exports = ExportService(demo_database, done.teacher)
+    final_pdf = _pdf_text(exports.export_bilan_pdf(done.bilan_id, tmp_path / "final.pdf"))
+    draft_pdf = _pdf_text(exports.export_bilan_pdf(draft.bilan_id, tmp_path / "draft.pdf"))
+    assert " ".join(old_title.split()[:3]) in final_pdf
+    assert "Intitulé tout neuf" not in final_pdf
+    assert "Intitulé tout neuf" in draft_pdf
+    # Renaming is no tampering: the final bilan still matches its fingerprint.
+    assert _problems(demo_database) == ()
+
+
+def test_erased_marks_match_the_guards() -> None:
+    from livret.services import privacy_records
+
+    assert privacy_records.ERASED_NAME == guards.ERASED_NAME
+    assert privacy_records.ERASED_DETAILS == guards.ERASED_DETAILS
