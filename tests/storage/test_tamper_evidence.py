@@ -110,10 +110,7 @@ def test_an_extra_trigger_is_reported(demo_database: Database) -> None:
     with demo_database.engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             connection.execute(
-                text(
-                    "CREATE TRIGGER trg_sneaky AFTER INSERT ON audit_event "
-                    "BEGIN SELECT 1; END"
-                )
+                text("CREATE TRIGGER trg_sneaky AFTER INSERT ON audit_event BEGIN SELECT 1; END")
             )
         else:
             connection.execute(
@@ -189,7 +186,7 @@ def test_insert_or_replace_cannot_move_a_final_positioning(demo_database: Databa
             ),
         ]
         for statement, params in attacks:
-            with pytest.raises(sqlite3.IntegrityError, match="définitif|Journal d'audit"):
+            with pytest.raises(sqlite3.IntegrityError, match=r"définitif|Journal d'audit"):
                 shell.execute(statement, params)
             shell.rollback()
         assert shell.execute(
@@ -333,7 +330,10 @@ def test_a_real_unlock_checks_clean(demo_database: Database) -> None:
     from tests.accounts import PASSWORD
 
     sheet = BilanService(demo_database, done.teacher).unlock(
-        done.bilan_id, reason="erreur de saisie", ddfpt_login="ddfpt-tamper", ddfpt_password=PASSWORD
+        done.bilan_id,
+        reason="erreur de saisie",
+        ddfpt_login="ddfpt-tamper",
+        ddfpt_password=PASSWORD,
     )
     assert sheet.status == "draft"
     assert _problems(demo_database) == ()
@@ -355,7 +355,7 @@ def test_concurrent_writers_keep_one_chain(demo_database: Database) -> None:
                 with demo_database.transaction() as session:
                     audit.record(session, None, "test_event", "test", None, f"{worker}-{index}")
                     audit.record(session, None, "test_event", "test", None, f"{worker}-{index}b")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
