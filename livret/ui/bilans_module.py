@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from livret.services.bilan_list import BilanListItem, BilanListService
 from livret.services.dto import sort_key
-from livret.ui.load_failure import LoadFailurePanel, failure_reason
+from livret.ui.load_failure import FailableArea, failure_reason
 from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
 
@@ -208,10 +208,10 @@ class BilansModule(QWidget):
         self.actions_bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
-        self.failure = LoadFailurePanel()
+        self.area = FailableArea(self.table)
+        self.failure = self.area.failure
         self.failure.retry_requested.connect(self.reload)
-        layout.addWidget(self.failure)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.area, 1)
         layout.addLayout(self.actions_bar)
 
     def _combo(self, name: str) -> QComboBox:
@@ -228,14 +228,12 @@ class BilansModule(QWidget):
         except Exception as exc:  # never a stale list to open bilans from
             reason = failure_reason(exc, "liste des bilans")
             self.model.set_items(())
-            self.table.hide()
-            self.failure.show_failure(
+            self.area.show_failure(
                 self.tr("La liste des bilans n'a pas pu être chargée : %1").replace("%1", reason)
             )
             self._on_filters_changed()
             return False
-        self.failure.hide()
-        self.table.show()
+        self.area.show_content()
         self.model.set_items(items)
         self._fill(self.year_filter, self.tr("Toutes"), [i.school_year_label for i in items])
         self._fill(self.class_filter, self.tr("Toutes"), [i.class_code for i in items])
@@ -262,7 +260,7 @@ class BilansModule(QWidget):
 
     @property
     def load_failed(self) -> bool:
-        return self.failure.isVisibleTo(self)
+        return self.area.failed
 
     def visible_items(self) -> list[BilanListItem]:
         return [

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from livret.domain.levels import LEVEL_CODES, style_of
 from livret.services.overview import ClassOverview, OverviewCell, OverviewLearner, OverviewService
-from livret.ui.load_failure import LoadFailurePanel, failure_reason
+from livret.ui.load_failure import FailableArea, failure_reason
 from livret.ui.text import count
 from livret.ui.widgets.colour_cells import SelectionOutlineDelegate
 
@@ -275,10 +275,10 @@ class ClassOverviewView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.details)
-        self.failure = LoadFailurePanel()
+        self.area = FailableArea(self.table)
+        self.failure = self.area.failure
         self.failure.retry_requested.connect(self.retry)
-        layout.addWidget(self.failure)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.area, 1)
         layout.addLayout(self._legend())
 
         self.table.row_activated.connect(self._on_row_activated)
@@ -318,8 +318,7 @@ class ClassOverviewView(QWidget):
             self._show_failure(class_id, reason)
             return False
         self._class_label = overview.class_code
-        self.failure.hide()
-        self.table.show()
+        self.area.show_content()
         self.model.set_overview(overview)
         title = self.tr("Vue d'ensemble de la classe %1").replace("%1", overview.class_code)
         if overview.school_year_label:
@@ -344,15 +343,14 @@ class ClassOverviewView(QWidget):
 
     @property
     def load_failed(self) -> bool:
-        return self.failure.isVisibleTo(self)
+        return self.area.failed
 
     def _show_failure(self, class_id: int, reason: str) -> None:
         self.model.set_overview(None)
-        self.table.hide()
         self.title.setText(self.tr("Vue d'ensemble non chargée"))
         self.details.setText("")
         which = self._class_label or self.tr("n° %1").replace("%1", str(class_id))
-        self.failure.show_failure(
+        self.area.show_failure(
             self.tr("La vue d'ensemble de la classe %1 n'a pas pu être chargée : %2")
             .replace("%1", which)
             .replace("%2", reason)

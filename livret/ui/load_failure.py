@@ -5,7 +5,15 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from livret.domain.errors import DatabaseError, LivretError
 from livret.logs import log_exception, log_file_path
@@ -22,14 +30,21 @@ def failure_reason(exc: Exception, what: str) -> str:
     """
     if isinstance(exc, DatabaseError):
         log_exception(LOGGER, f"Lecture impossible : {what}", exc)
-        return exc.message
+        return _after_colon(exc.message)
     if isinstance(exc, LivretError):
         LOGGER.info("Lecture refusée : %s (%s)", what, type(exc).__name__)
-        return exc.message
+        return _after_colon(exc.message)
     log_exception(LOGGER, f"Erreur inattendue en lisant : {what}", exc)
     path = log_file_path()
     where = f" ; le détail est dans le journal : {path}" if path else ""
     return f"erreur inattendue ({type(exc).__name__}){where}."
+
+
+def _after_colon(message: str) -> str:
+    """« Impossible d'ouvrir… » reads « … : impossible d'ouvrir… » inside a sentence."""
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        return message[0].lower() + message[1:]
+    return message
 
 
 class LoadFailurePanel(QFrame):
@@ -68,3 +83,30 @@ class LoadFailurePanel(QFrame):
     def show_failure(self, text: str) -> None:
         self.message.setText(text)
         self.show()
+
+
+class FailableArea(QStackedWidget):
+    """A view's content, or in its place (at the top) the failure panel."""
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.failure = LoadFailurePanel()
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.addWidget(self.failure)
+        layout.addStretch(1)
+        self.addWidget(content)
+        self.addWidget(page)
+
+    @property
+    def failed(self) -> bool:
+        return self.currentIndex() == 1
+
+    def show_content(self) -> None:
+        self.failure.hide()
+        self.setCurrentIndex(0)
+
+    def show_failure(self, text: str) -> None:
+        self.failure.show_failure(text)
+        self.setCurrentIndex(1)

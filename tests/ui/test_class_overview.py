@@ -185,7 +185,7 @@ def test_unknown_class_clears_and_says_so(view: ClassOverviewView) -> None:
     assert view.load_failed
     assert view.failure.message.text() == (
         "La vue d'ensemble de la classe XYZ n'a pas pu être chargée : "
-        "Classe introuvable (n° 999999)."
+        "classe introuvable (n° 999999)."
     )
 
 

@@ -40,7 +40,7 @@ from livret.ui.dashboard.model import (
 )
 from livret.ui.dashboard.picker import LevelPicker
 from livret.ui.error_dialog import doing
-from livret.ui.load_failure import LoadFailurePanel, failure_reason
+from livret.ui.load_failure import FailableArea, failure_reason
 from livret.ui.messages import show_error
 from livret.ui.text import count
 
@@ -123,8 +123,6 @@ class DashboardView(QWidget):
         self.title.setFont(title_font)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.failure = LoadFailurePanel()
-        self.failure.retry_requested.connect(self.retry)
 
         self._build_toolbar()
         top = QHBoxLayout()
@@ -137,8 +135,10 @@ class DashboardView(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
         layout.addLayout(top)
-        layout.addWidget(self.failure)
-        layout.addWidget(self.table, 1)
+        self.area = FailableArea(self.table)
+        self.failure = self.area.failure
+        self.failure.retry_requested.connect(self.retry)
+        layout.addWidget(self.area, 1)
         self._restore_options()
 
     # -- toolbar -----------------------------------------------------------------------
@@ -278,7 +278,7 @@ class DashboardView(QWidget):
 
     @property
     def load_failed(self) -> bool:
-        return self.failure.isVisibleTo(self)
+        return self.area.failed
 
     def _show_failure(self, learner_id: int, reason: str) -> None:
         self._show(None)
@@ -288,8 +288,7 @@ class DashboardView(QWidget):
         who = self._learner_name or self.tr("l'apprenant n° %1").replace("%1", str(learner_id))
         self.title.setText(self.tr("Tableau de bord non chargé"))
         self.summary.setText("")
-        self.table.hide()
-        self.failure.show_failure(
+        self.area.show_failure(
             self.tr("Le tableau de bord de %1 n'a pas pu être chargé : %2")
             .replace("%1", who)
             .replace("%2", reason)
@@ -398,8 +397,7 @@ class DashboardView(QWidget):
         self.bilan_changed.emit(learner_id)
 
     def _show(self, dashboard: LearnerDashboard | None) -> None:
-        self.failure.hide()
-        self.table.show()
+        self.area.show_content()
         self.bilan_button.setEnabled(dashboard is not None)
         self.model.set_dashboard(dashboard, self.view_options(), self.suggestion_settings())
         self._apply_sizes()
@@ -459,6 +457,7 @@ class DashboardView(QWidget):
     def _fill_jump_menu(self, dashboard: LearnerDashboard | None) -> None:
         self.jump_menu.clear()
         self.jump_button.setText("CC1.1 ▾")
+        self.jump_button.setEnabled(dashboard is not None)
         if dashboard is None:
             return
         for number, section in enumerate(dashboard.sections):
