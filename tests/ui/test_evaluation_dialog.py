@@ -12,7 +12,15 @@ from sqlalchemy import text
 from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
-from livret.services.evaluations import EvaluationDraft, EvaluationService, GridResult
+from livret.services.evaluations import (
+    ADDED_AFTER_FINAL_ACTION,
+    CREATED_ACTION,
+    CoveredLearner,
+    EvaluationDraft,
+    EvaluationService,
+    GridResult,
+)
+from livret.ui import closed_period
 from livret.ui import evaluation_dialog as dialog_module
 from livret.ui.evaluation_dialog import EvaluationDialog
 from tests.ui.test_bilan_editor import type_text
@@ -305,3 +313,84 @@ def test_edit_mode_without_change_writes_nothing(qtbot: QtBot, demo_database: Da
     assert dialog.result() == EvaluationDialog.DialogCode.Accepted
     assert dialog.change is not None and not dialog.change.changed
     assert counts(demo_database) == before
+
+
+def test_a_new_evaluation_in_a_closed_period_asks_first(
+    qtbot: QtBot,
+    dialog: EvaluationDialog,
+    demo_database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dated on a learner's final bilan day, the grid adds to what that bilan was built on."""
+    learners = [learner.id for learner in dialog.chosen_learners()]
+    with demo_database.engine.connect() as connection:
+        learner_id, day = connection.execute(
+            text(
+                "SELECT learner_id, MAX(bilan_date) FROM bilan WHERE status = 'final' "
+                f"AND learner_id IN ({', '.join(map(str, learners))}) "
+                "GROUP BY learner_id ORDER BY 2 DESC, 1 LIMIT 1"
+            )
+        ).one()
+    closed_on = as_date(day)
+    asked: list[tuple[tuple[int, ...], bool]] = []
+    answers = [False, True]
+
+    def ask(_parent: object, covered: tuple[CoveredLearner, ...], *, importing: bool) -> bool:
+        asked.append((tuple(learner.learner_id for learner in covered), importing))
+        return answers.pop(0)
+
+    monkeypatch.setattr(closed_period, "confirm_adding_in_closed_period", ask)
+    errors: list[str] = []
+    monkeypatch.setattr(dialog_module.messages, "show_error", lambda _p, m: errors.append(m))
+    before = counts(demo_database)
+
+    type_text(dialog.title_edit, "Rattrapage")
+    dialog.date.setDate(QDate(closed_on.year, closed_on.month, closed_on.day))
+    dialog.check_criteria([CRITERION])
+    grid = dialog.grid
+    row = learners.index(learner_id)
+    grid.setFocus()
+    grid.setCurrentCell(row, 0)
+    qtbot.keyClick(grid, "3")
+
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert asked == [((learner_id,), False)]
+    assert dialog.isVisible() and dialog.evaluation_id is None  # declined: still open
+    assert counts(demo_database) == before
+
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 2 and errors == []
+    assert dialog.result() == EvaluationDialog.DialogCode.Accepted
+    assert counts(demo_database) == (before[0] + 1, before[1] + 1)
+    with demo_database.engine.connect() as connection:
+        actions = list(
+            connection.execute(
+                text(
+                    "SELECT action FROM audit_event WHERE entity = 'evaluation' "
+                    "AND entity_id = :id ORDER BY id"
+                ),
+                {"id": dialog.evaluation_id},
+            ).scalars()
+        )
+    assert actions == [CREATED_ACTION, ADDED_AFTER_FINAL_ACTION]
+
+
+def test_a_new_evaluation_in_an_open_period_asks_nothing(
+    qtbot: QtBot,
+    dialog: EvaluationDialog,
+    demo_database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def ask(*_args: object, **_kwargs: object) -> bool:
+        raise AssertionError("nothing to ask")
+
+    monkeypatch.setattr(closed_period, "confirm_adding_in_closed_period", ask)
+    before = counts(demo_database)
+    type_text(dialog.title_edit, "Aujourd'hui")
+    dialog.check_criteria([CRITERION])
+    dialog.grid.setFocus()
+    dialog.grid.setCurrentCell(0, 0)
+    qtbot.keyClick(dialog.grid, "2")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == EvaluationDialog.DialogCode.Accepted
+    assert counts(demo_database) == (before[0] + 1, before[1] + 1)

@@ -19,6 +19,7 @@ from livret.domain.permissions import Action, denied_message
 from livret.domain.roles import Actor, Role
 from livret.exchange.results_file import ResultsFile
 from livret.services.authentication import local_profile
+from livret.services.bilans import CONFIRMATION_WORD, BilanService
 from livret.services.container import Services, build_services
 from livret.services.database import Database
 from livret.services.results_import import (
@@ -26,7 +27,7 @@ from livret.services.results_import import (
     ResultsImportReport,
     ResultsImportService,
 )
-from livret.ui import messages
+from livret.ui import closed_period, messages
 from livret.ui.imports import (
     ImportDialog,
     ResultsImportDialog,
@@ -38,7 +39,19 @@ from livret.ui.imports import (
 )
 from livret.ui.imports.siecle import year_choices
 from livret.ui.imports.worker import ImportJob
-from tests.services.test_results_import import DAY, counts, csv_data, demo_codes, stored
+from tests.demo_queries import learner_with
+from tests.services.test_results_import import (
+    CLOSED_DAY,
+    DAY,
+    as_date,
+    counts,
+    csv_data,
+    demo_codes,
+    final_dates,
+    rows_of,
+    scalar,
+    stored,
+)
 from tests.services.test_siecle_import import MAIN, learners
 
 TIMEOUT = 20_000
@@ -438,3 +451,120 @@ def test_an_unexpected_error_is_told_in_french(
     logged = [record for record in caplog.records if record.name == worker.__name__]
     assert logged and logged[0].exc_info is not None  # the whole exception is in the log
     assert "boom SELECT" in caplog.text
+
+
+# -- closed periods ----------------------------------------------------------------------
+
+
+class Questions(list[tuple[tuple[int, ...], bool]]):
+    """The closed-period questions asked, (learner ids, importing); `answers` gives replies."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: list[bool] = []
+
+    def ask(self, _parent: QWidget, covered: Any, *, importing: bool) -> bool:
+        self.append((tuple(learner.learner_id for learner in covered), importing))
+        return self.answers.pop(0)
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> Questions:
+    questions = Questions()
+    monkeypatch.setattr(closed_period, "confirm_adding_in_closed_period", questions.ask)
+    return questions
+
+
+def closed_file(database: Database, tmp_path: Path) -> tuple[Path, set[str]]:
+    """Results on CLOSED_DAY for learners with a final bilan after it, and one without."""
+    demo = demo_codes(database)
+    finals = final_dates(database)
+    closed = [ine for ine in demo.ines if finals.get(ine, dt.date.min) >= dt.date(2026, 3, 5)]
+    open_ = next(ine for ine in demo.ines if ine not in finals)
+    rows = [
+        [CLOSED_DAY, "F", "Import clos", ine, demo.criteria[0], "3", ""]
+        for ine in [*closed[:3], open_]
+    ]
+    return write(tmp_path / "clos.csv", csv_data(rows)), set(closed[:3])
+
+
+def test_an_import_into_closed_periods_asks_first(
+    qtbot: QtBot,
+    parent: QWidget,
+    services: Services,
+    demo_database: Database,
+    tmp_path: Path,
+    asked: Questions,
+) -> None:
+    path, closed = closed_file(demo_database, tmp_path)
+    before = counts(demo_database)
+    dialog = open_results_import(parent, services, path)
+    assert dialog is not None
+    wait_checked(qtbot, dialog)
+    assert "Période close : 3 résultats à ajouter" in dialog.summary.text()
+    assert "Importer demandera confirmation" in dialog.problems_label.text()
+    assert dialog.import_button.isEnabled()
+
+    asked.answers.append(False)
+    click(qtbot, dialog.import_button)
+    assert len(asked) == 1 and len(asked[0][0]) == 3 and asked[0][1] is True
+    assert dialog.step is Step.PREVIEW and dialog.import_button.isEnabled()
+    assert dialog.status.text() == "Import annulé : rien n'a été enregistré."
+    assert counts(demo_database) == before
+
+    asked.answers.append(True)
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT):
+        click(qtbot, dialog.import_button)
+    assert len(asked) == 2
+    assert "(tracé dans le journal)" in dialog.summary.text()
+    assert len(stored(demo_database, "Import clos")) == 4
+    after = counts(demo_database)
+    assert after["audit_event"] == before["audit_event"] + 2
+    assert {ine for ine, _ in stored(demo_database, "Import clos")} >= closed
+
+
+def test_a_bilan_finalized_since_the_check_is_asked_about(
+    qtbot: QtBot,
+    parent: QWidget,
+    services: Services,
+    demo_database: Database,
+    tmp_path: Path,
+    asked: Questions,
+    errors: list[str],
+) -> None:
+    """The check found no closed period; a colleague finalizes a bilan before Importer."""
+    learner_id = learner_with(demo_database, finals=1, draft=True)
+    ine = scalar(demo_database, "SELECT ine FROM learner WHERE id = :id", id=learner_id)
+    draft_id, draft_day = rows_of(
+        demo_database,
+        "SELECT id, bilan_date FROM bilan WHERE learner_id = :id AND status = 'draft'",
+        id=learner_id,
+    )[0]
+    demo = demo_codes(demo_database)
+    day = as_date(draft_day).strftime("%d/%m/%Y")
+    path = write(
+        tmp_path / "tardif.csv",
+        csv_data([[day, "F", "Tardif", ine, demo.criteria[0], "2", ""]]),
+    )
+    dialog = open_results_import(parent, services, path)
+    assert dialog is not None
+    wait_checked(qtbot, dialog)
+    assert dialog.report is not None and dialog.report.covered == ()
+
+    bilans = BilanService(demo_database, services.actor)
+    sheet = bilans.sheet(draft_id)
+    bilans.finalize(draft_id, version=sheet.version, confirmation=CONFIRMATION_WORD)
+
+    click(qtbot, dialog.import_button)  # asks nothing: the check saw no closed period
+    qtbot.waitUntil(lambda: dialog.step is Step.PREVIEW, timeout=TIMEOUT)
+    assert asked == [] and errors == []
+    assert dialog.status.text() == "Import refusé : rien n'a été enregistré."
+    assert "Période close : 1 résultat à ajouter" in dialog.summary.text()
+    assert stored(demo_database, "Tardif") == {}
+    assert dialog.import_button.isEnabled()
+
+    asked.answers.append(True)
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT):
+        click(qtbot, dialog.import_button)
+    assert asked == [((learner_id,), True)]
+    assert stored(demo_database, "Tardif") == {(ine, demo.criteria[0]): ("2", None)}
