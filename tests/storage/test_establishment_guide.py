@@ -22,9 +22,9 @@ from sqlalchemy.exc import DBAPIError
 
 from livret.domain.roles import Role
 from livret.services.container import build_services
-from livret.services.database import open_database
+from livret.services.database import check_database, open_database
 from livret.services.demo import create_demo
-from livret.storage.guards import is_final_bilan_refusal
+from livret.storage.guards import is_audit_refusal, is_final_bilan_refusal
 from tests.accounts import make_account
 from tests.databases import PG_URL
 
@@ -118,6 +118,8 @@ def test_following_the_guide_the_app_role_cannot_touch_a_final_bilan(names: Name
             saved.bilan_id, version=saved.bilan_version, confirmation="CONFIRMATION"
         )
         assert sheet.is_final
+        # The app role reads the guards' definitions and the chain it wrote.
+        assert check_database(app).problems == ()
     finally:
         app.dispose()
 
@@ -146,12 +148,19 @@ def test_following_the_guide_the_app_role_cannot_touch_a_final_bilan(names: Name
             "SET session_replication_role = replica": "42501",
             "CREATE TABLE intrus (id integer)": "42501",
             "UPDATE livret_schema_version SET version_num = 'zzzz'": "42501",
+            "UPDATE audit_event SET details = 'changé'": "Journal d'audit",
+            "DELETE FROM audit_event": "Journal d'audit",
+            "TRUNCATE audit_event": "42501",
+            "ALTER TABLE audit_event DISABLE TRIGGER trg_audit_event_guard": "42501",
+            "DROP FUNCTION livret_audit_event_guard() CASCADE": "42501",
         }
         for statement, expected in refusals.items():
             with pytest.raises(DBAPIError) as refused, engine.begin() as connection:
                 connection.execute(text(statement))
             if expected == "Bilan définitif":
                 assert is_final_bilan_refusal(refused.value), statement
+            elif expected == "Journal d'audit":
+                assert is_audit_refusal(refused.value), statement
             else:
                 # insufficient_privilege: "must be owner of …" / "permission denied for …"
                 assert getattr(refused.value.orig, "sqlstate", None) == expected, statement
