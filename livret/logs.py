@@ -87,7 +87,8 @@ def configure_logging(directory: Path | None = None) -> Path | None:
     handler.setFormatter(SafeFormatter(FORMAT))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    logger.propagate = False  # a host's root handler (a terminal) gets no copy
+    # Records still propagate: the app configures no root handler (so nothing reaches the
+    # terminal), and a test's log capture keeps seeing them.
     if os.environ.get("LIVRET_DEBUG"):
         terminal = logging.StreamHandler(sys.stderr)
         terminal.setFormatter(SafeFormatter(FORMAT))

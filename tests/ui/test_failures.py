@@ -6,7 +6,9 @@ raw connection (sqlite3 on a file; another engine on PostgreSQL), then repaired.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +21,14 @@ from sqlalchemy import create_engine, text
 
 from livret import logs
 from livret.domain.errors import DatabaseError
+from livret.domain.roles import Role
 from livret.services.authentication import local_profile
 from livret.services.container import build_services
 from livret.services.database import Database
 from livret.ui import error_dialog
 from livret.ui.error_dialog import ErrorReport, ErrorReporter, UnexpectedErrorDialog, doing
 from livret.ui.main_window import MainWindow
+from tests.accounts import make_account
 
 
 @pytest.fixture
@@ -38,7 +42,13 @@ def log_file() -> Iterator[Path]:
 
 @pytest.fixture
 def window(qtbot: QtBot, demo_database: Database, tmp_path: Path) -> MainWindow:
-    services = build_services(demo_database, local_profile(demo_database))
+    # A server asks for an account: a teacher's, as a real session gets it.
+    actor = (
+        local_profile(demo_database)
+        if demo_database.location.is_sqlite
+        else make_account(demo_database, Role.TEACHER, name="M. Martin")
+    )
+    services = build_services(demo_database, actor)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     widget = MainWindow(services, database_name="démo", settings=settings)
     qtbot.addWidget(widget)
@@ -304,3 +314,32 @@ def test_the_real_dialog_opens_once_without_blocking(
         qtbot.waitUntil(lambda: installed.dialog is None)
     finally:
         installed.uninstall()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_run_gui_logs_to_the_users_log_folder_and_installs_the_hook(
+    monkeypatch: pytest.MonkeyPatch, demo_database: Database
+) -> None:
+    from livret.app import run_gui
+
+    seen: dict[str, object] = {}
+
+    def fake_exec() -> int:
+        seen["hook"] = sys.excepthook
+        seen["log"] = logs.log_file_path()
+        for widget in QApplication.topLevelWidgets():
+            widget.hide()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
+    before = sys.excepthook
+    try:
+        assert run_gui(demo_database.location.url.database) == 0
+    finally:
+        logs.reset_logging()
+    hook = seen["hook"]
+    assert getattr(hook, "__self__", None).__class__ is ErrorReporter
+    log = seen["log"]
+    assert isinstance(log, Path)
+    assert log.is_relative_to(Path(os.environ["XDG_STATE_HOME"]))
+    assert sys.excepthook is before  # given back when the app ends
