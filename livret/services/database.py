@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 import shutil
+import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, insert, inspect, select
@@ -19,8 +21,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from livret.domain.errors import DatabaseError
 from livret.domain.referentiel import bundled_referentiel_path, load_referentiel_file
 from livret.storage import audit_chain, guards, migrate, models
-from livret.storage.backup import backup_sqlite
+from livret.storage.backup import Clock, backup_sqlite, daily_backup, restore_sqlite
 from livret.storage.engine import DatabaseLocation, describe_connection_error, make_engine, resolve
+from livret.storage.network_fs import refuse_network_file
+from livret.storage.recognise import (
+    Refusal,
+    UnrecognisedFile,
+    read_only_message,
+    recognise_sqlite_file,
+)
 from livret.storage.referentiel_store import insert_referentiel
 
 DEFAULT_ESTABLISHMENT = "Mon établissement"
@@ -63,26 +72,44 @@ class Database:
 
 @dataclass(frozen=True, slots=True)
 class OpenReport:
-    """What opening did: created the schema, migrated it (from which revision), backed up."""
+    """What opening did: created the schema, migrated it (from which revision), backed up.
+
+    `backup` is the copy made before a migration, `daily_backup` the one made by the
+    first opening of the day (a migration's copy stands for it that day).
+    """
 
     created: bool
     migrated_from: str | None
     backup: Path | None
+    daily_backup: Path | None = None
 
 
 def open_database(
-    db: str | os.PathLike[str] | None, *, create: bool = False, upgrade: bool = True
+    db: str | os.PathLike[str] | None,
+    *,
+    create: bool = False,
+    upgrade: bool = True,
+    clock: Clock = dt.datetime.now,
 ) -> tuple[Database, OpenReport]:
     """Open the database named by a --db value, creating and migrating it as allowed.
 
-    A SQLite file is backed up before any migration. With upgrade=False an older
-    schema is left as it is (for `db check` and `db backup`). A database from a newer
-    Livret, or one that Livret did not create, is refused with a French message.
+    A SQLite file is first recognised through a read-only connection (see
+    storage.recognise): a database from a newer Livret, one that Livret did not
+    create, a damaged, read-only or locked file is refused with one French message
+    and left unchanged. It is backed up before any migration, and on the first
+    opening of each day (`clock` says which day). With upgrade=False an older
+    schema is left as it is (for `db check` and `db backup`).
+
+    Two apps may open the same file: WAL lets them read and write in turn, and the
+    change feed (storage.changes) shows each one the other's changes.
     """
     location = resolve(db)
     engine = make_engine(location, create=create)
     try:
-        return _open(location, engine, create=create, upgrade=upgrade)
+        database, report = _open(location, engine, create=create, upgrade=upgrade)
+        if location.path is not None and not report.created and report.backup is None:
+            report = replace(report, daily_backup=daily_backup(location.path, clock=clock))
+        return database, report
     except DatabaseError:
         engine.dispose()
         raise
@@ -95,6 +122,15 @@ def _open(
     location: DatabaseLocation, engine: Engine, *, create: bool, upgrade: bool
 ) -> tuple[Database, OpenReport]:
     with engine.connect() as connection:
+        if location.is_sqlite:
+            # Whether this app can write at all (another program may hold the file's lock).
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                raw.execute("ROLLBACK")
+            except sqlite3.OperationalError as exc:
+                raise describe_connection_error(location, exc) from None
         state = migrate.inspect_schema(connection)
     if state.empty and not create:
         raise DatabaseError(
@@ -207,7 +243,19 @@ def _check(database: Database, *, quick: bool = False) -> CheckReport:
 
 
 def backup_database(database: Database, destination: Path | None = None) -> Path:
-    """A consistent copy: SQLite online backup, or pg_dump for a server database."""
+    """A consistent copy: SQLite online backup, or pg_dump for a server database.
+
+    A destination that does not exist is a folder when it has no extension (created,
+    owner-only), else a file whose folder is created.
+    """
+    if destination is not None and not destination.exists():
+        folder = destination if not destination.suffix else destination.parent
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(
+                f"Impossible de créer le dossier « {folder} » : {exc.strerror or exc}."
+            ) from None
     if database.location.path is not None:
         return backup_sqlite(database.location.path, destination=destination)
     if destination is None:
@@ -236,3 +284,68 @@ def backup_database(database: Database, destination: Path | None = None) -> Path
         message = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ""
         raise DatabaseError(f"pg_dump a échoué : {message}")
     return destination
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreReport:
+    """What a restore did: the copy restored, its schema, and the copy made before."""
+
+    restored: Path
+    revision: str
+    previous: Path | None
+
+
+PG_RESTORE_HINT = (
+    "La restauration d'une base sur serveur (PostgreSQL) se fait avec pg_restore, par "
+    "l'administrateur informatique, toutes les applications Livret fermées : voir la "
+    "section « 6. Les sauvegardes » de docs/etablissement.md (« Restaurer »). "
+    "Rien n'a été modifié."
+)
+
+
+def restore_database(
+    db: str | os.PathLike[str] | None, source: Path, *, clock: Clock = dt.datetime.now
+) -> RestoreReport:
+    """Put a backup back in place of the database, after a copy of the current one.
+
+    The backup must be a Livret database of a known schema that passes SQLite's
+    integrity check; an older schema is migrated at the next opening, as any older
+    file. The current file must not be another program's database, and no other app
+    may have it open (storage.backup.restore_sqlite holds it exclusively). A server
+    database is restored with pg_restore, not here.
+    """
+    location = resolve(db)
+    if location.path is None:
+        raise DatabaseError(PG_RESTORE_HINT)
+    target = location.path
+    refuse_network_file(target)
+    source = source.expanduser().absolute()
+    if not source.is_file():
+        raise DatabaseError(f"La sauvegarde « {source} » n'existe pas.")
+    if target.exists() and source.samefile(target):
+        raise DatabaseError("La sauvegarde indiquée est la base elle-même : rien à restaurer.")
+    try:
+        found = recognise_sqlite_file(source, integrity=True)
+    except UnrecognisedFile as exc:
+        raise DatabaseError(f"Restauration refusée : {exc.message}") from None
+    if found.revision is None:
+        raise DatabaseError(
+            f"Restauration refusée : « {source} » ne contient aucune donnée Livret. "
+            "Rien n'a été modifié."
+        )
+    if target.exists():
+        try:
+            recognise_sqlite_file(target)
+        except UnrecognisedFile as exc:
+            # A damaged or newer database is what a restore is for; another program's is not.
+            if exc.refusal in (Refusal.OTHER_TYPE, Refusal.FOREIGN, Refusal.UNREADABLE):
+                raise DatabaseError(
+                    f"Restauration refusée : {exc.message.split(' : ')[0]}, la restauration "
+                    "ne l'écrase pas. Rien n'a été modifié."
+                ) from None
+            if exc.refusal is Refusal.LOCKED:
+                raise
+        if not os.access(target, os.W_OK) or not os.access(target.parent, os.W_OK | os.X_OK):
+            raise DatabaseError(read_only_message(f"« {target} »"))
+    previous = restore_sqlite(target, source, clock=clock)
+    return RestoreReport(restored=source, revision=found.revision, previous=previous)

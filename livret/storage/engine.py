@@ -17,10 +17,16 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from livret.domain.errors import DatabaseError
+from livret.storage import recognise
 from livret.storage.network_fs import Mount, refuse_network_file
+from livret.storage.recognise import (
+    SqliteFile,
+    locked_message,
+    read_only_message,
+    recognise_sqlite_file,
+)
 
 APP_NAME = "Livret"
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,19 +93,23 @@ def _sqlite_location(path: Path) -> DatabaseLocation:
     return DatabaseLocation(url=url, path=path)
 
 
-def check_sqlite_file(path: Path) -> None:
-    """Refuse, before any connection, a file that exists but is not a SQLite database."""
+def check_sqlite_file(path: Path, *, create: bool = False) -> SqliteFile | None:
+    """Recognise an existing file read-only, before any write connection; None if absent.
+
+    Refuses (one French message, the file untouched) another program's database, a
+    damaged or newer one, an empty one unless it is to be created, and a read-only
+    file or folder: Livret saves every change at once, so it cannot work on it.
+    """
     if not path.exists():
-        return
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseError(f"Impossible de lire « {path} » : {exc.strerror}.") from None
-    if header and header != SQLITE_HEADER:
+        return None
+    found = recognise_sqlite_file(path)
+    if found.empty and not create:
         raise DatabaseError(
-            f"« {path} » n'est pas une base de données Livret (fichier d'un autre type)."
+            f"La base « {path} » est vide (créez-la avec « livret db init »). Rien n'a été modifié."
         )
+    if not os.access(path, os.R_OK | os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
+        raise DatabaseError(read_only_message(f"« {path} »"))
+    return found
 
 
 def create_sqlite_file(path: Path) -> None:
@@ -128,7 +138,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> 
         cursor.execute("PRAGMA journal_mode=WAL")
         # Marks and bilans are precious: survive a power cut, not only a crash.
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(recognise.BUSY_TIMEOUT_SECONDS * 1000)}")
     finally:
         cursor.close()
 
@@ -147,7 +157,7 @@ def make_engine(
     """
     if location.path is not None:
         refuse_network_file(location.path, mounts)
-        check_sqlite_file(location.path)
+        check_sqlite_file(location.path, create=create)
         if create:
             create_sqlite_file(location.path)
         elif not location.path.exists():
@@ -156,7 +166,7 @@ def make_engine(
             )
     kwargs: dict[str, Any] = {}
     if location.is_sqlite:
-        kwargs["connect_args"] = {"timeout": 5}
+        kwargs["connect_args"] = {"timeout": recognise.BUSY_TIMEOUT_SECONDS}
     else:
         kwargs["connect_args"] = {"connect_timeout": 5}
         kwargs["pool_pre_ping"] = True
@@ -286,12 +296,20 @@ def describe_connection_error(location: DatabaseLocation, exc: BaseException) ->
     if location.is_sqlite:
         if isinstance(original, sqlite3.DatabaseError) and "not a database" in detail:
             return DatabaseError(f"« {location.display()} » n'est pas une base de données Livret.")
+        name = f"« {location.display()} »"
         if "locked" in detail or "busy" in detail:
+            return DatabaseError(locked_message(name))
+        if "readonly" in detail or "read-only" in detail:
+            return DatabaseError(read_only_message(name))
+        if "malformed" in detail or "corrupt" in detail:
             return DatabaseError(
-                f"La base « {location.display()} » est occupée par un autre programme : "
-                "réessayez dans un instant."
+                f"La base {name} est abîmée : restaurez une sauvegarde (Fichier → Restaurer "
+                "une sauvegarde…, ou « livret db restore »)."
             )
-        return DatabaseError(f"Impossible d'ouvrir la base « {location.display()} » : {detail}.")
+        # SQLite's own words are English: only its first line, never a statement.
+        return DatabaseError(
+            f"Impossible d'ouvrir la base {name} (SQLite : {detail.split('[SQL:')[0].strip()})."
+        )
     # libpq puts the server's reason after "failed: " (FATAL: …) on the same line.
     reason = text.replace("\n", " ").rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
     return _server_error(location.url, " ".join(reason.split()) or detail)
