@@ -373,6 +373,22 @@ def test_erase_removes_every_row_and_keeps_an_anonymous_journal(world: World) ->
         PrivacyService(database, world.admin).erasure_preview(subject.learner_id)
 
 
+def test_erasure_keeps_the_audit_chain_verifiable(world: World) -> None:
+    """The redaction is the one change the audit guard allows: the chain still verifies."""
+    from livret.services.database import check_database
+
+    database = world.database
+    assert check_database(database).problems == ()
+    _erase(world)
+    redacted = one(
+        database,
+        "SELECT COUNT(*) FROM audit_event WHERE details = '[détails effacés (RGPD)]' "
+        "OR details LIKE '%[apprenant effacé]%' OR actor = '[apprenant effacé]'",
+    )
+    assert redacted > 0
+    assert check_database(database).problems == ()
+
+
 def test_erase_blanks_whole_words_only(world: World) -> None:
     """A mention inside a longer word (another name, another login) is left alone."""
     database, subject = world.database, world.subject

@@ -412,3 +412,77 @@ def test_erased_marks_match_the_guards() -> None:
 
     assert privacy_records.ERASED_NAME == guards.ERASED_NAME
     assert privacy_records.ERASED_DETAILS == guards.ERASED_DETAILS
+
+
+# -- migration 0006 ------------------------------------------------------------------------
+
+REVISION_5_ROWS = [
+    "INSERT INTO referentiel (id, code, title, version) VALUES (1, 'pmia', 'PMIA', '0.1')",
+    "INSERT INTO common_competency (id, referentiel_id, code, title, group_code, group_label, "
+    "position) VALUES (1, 1, 'CC1.1', 'Décoder l''organisation', 'CC1', 'Analyser', 1)",
+    "INSERT INTO common_competency (id, referentiel_id, code, title, group_code, group_label, "
+    "position) VALUES (2, 1, 'CC1.2', 'Rendre compte', 'CC1', 'Analyser', 2)",
+    "INSERT INTO learner (id, ine, family_name, first_name) "
+    "VALUES (1, '1234567890A', 'Bénard', 'Zoé')",
+    "INSERT INTO bilan (id, learner_id, status, bilan_date, constats, conseils, version) "
+    "VALUES (1, 1, 'draft', '2026-02-01', 'Bien', 'Persévérer', 1)",
+    "INSERT INTO positioning (bilan_id, common_competency_id, level) VALUES (1, 1, '3')",
+    "INSERT INTO audit_event (at, actor, action, entity, entity_id, details) "
+    "VALUES ('2026-02-01 10:00:00', 'M. Martin', 'bilan_draft_created', 'bilan', 1, '')",
+    "INSERT INTO audit_event (at, actor, action, entity, entity_id, details) "
+    "VALUES ('2026-02-01 10:05:00.250000', 'M. Martin', 'bilan_saved', 'bilan', 1, "
+    "'CC1.1 : NE → 3')",
+    "UPDATE bilan SET status = 'final' WHERE id = 1",
+    "INSERT INTO audit_event (at, actor, action, entity, entity_id, details) "
+    "VALUES ('2026-02-01 10:06:00', 'M. Martin', 'bilan_finalized', 'bilan', 1, "
+    "'1 positionnement NE : CC1.2')",
+]
+
+
+def test_upgrade_from_0005_chains_the_journal_and_fingerprints_final_bilans(db_url: str) -> None:
+    from livret.services.database import open_database
+    from livret.storage import migrate
+    from livret.storage.engine import make_engine, resolve
+
+    engine = make_engine(resolve(db_url), create=True)
+    migrate.upgrade(engine, "0005")
+    with engine.begin() as connection:
+        for statement in REVISION_5_ROWS:
+            connection.execute(text(statement))
+    engine.dispose()
+
+    database, report = open_database(db_url)
+    try:
+        assert report.migrated_from == "0005"
+        with database.engine.connect() as connection:
+            hashes = connection.execute(
+                text("SELECT prev_hash, hash FROM audit_event ORDER BY id")
+            ).all()
+            assert len(hashes) == 3 and all(h for pair in hashes for h in pair)
+            assert hashes[0][0] == audit_chain.GENESIS
+            assert [pair[0] for pair in hashes[1:]] == [pair[1] for pair in hashes[:-1]]
+            assert audit_chain.verify_chain(connection) == []
+            snapshot, fingerprint = connection.execute(
+                text("SELECT cc_snapshot, content_hash FROM bilan WHERE id = 1")
+            ).one()
+            assert fingerprint and len(fingerprint) == 64
+            assert [e.title for e in audit_chain.load_snapshot(snapshot) or ()] == [
+                "Décoder l'organisation",
+                "Rendre compte",
+            ]
+        assert check_database(database).problems == ()
+        # The journal written before the upgrade is guarded after it.
+        assert guards.is_audit_refusal(
+            _refused(database, "UPDATE audit_event SET details = 'x' WHERE id = 1")
+        )
+        # And the final bilan keeps its titles through a later rename.
+        with database.engine.begin() as connection:
+            connection.execute(text("UPDATE common_competency SET title = 'Autre' WHERE id = 2"))
+        with database.snapshot() as connection:
+            from livret.services.bilans import read_sheet
+
+            sheet = read_sheet(connection, 1)
+        assert [row.title for row in sheet.rows] == ["Décoder l'organisation", "Rendre compte"]
+        assert [row.current for row in sheet.rows] == ["3", "NE"]
+    finally:
+        database.dispose()
