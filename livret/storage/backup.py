@@ -8,6 +8,7 @@ opening of each day (`quotidienne`), one before each restore. Each is checked wi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -190,8 +191,15 @@ def restore_sqlite(database: Path, source: Path, *, clock: Clock = dt.datetime.n
         if existed:
             before = _copy_before_restore(target, database, clock)
         try:
-            with sqlite3.connect(read_only_uri(source), uri=True) as copy:
+            # The backup API cannot change the page size of a WAL database (an older
+            # copy may have another): a rollback journal meanwhile, WAL at next opening.
+            with contextlib.suppress(sqlite3.DatabaseError):  # damaged: replaced anyway
+                target.execute("PRAGMA journal_mode=DELETE")
+            copy = sqlite3.connect(read_only_uri(source), uri=True)
+            try:
                 copy.backup(target)
+            finally:
+                copy.close()
             if target.execute("PRAGMA integrity_check").fetchone() != ("ok",):
                 raise DatabaseError("la base restaurée est abîmée")
         except (sqlite3.Error, DatabaseError) as exc:
@@ -212,9 +220,12 @@ def _copy_before_restore(target: sqlite3.Connection, database: Path, clock: Cloc
     fd = os.open(destination, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
-        with sqlite3.connect(destination) as copy:
+        copy = sqlite3.connect(destination)
+        try:
             target.backup(copy)
             _verify_copy(copy, destination)
+        finally:
+            copy.close()
     except (sqlite3.Error, DatabaseError):
         # Damaged: keep its bytes as they are (not listed as a backup to restore).
         destination.unlink(missing_ok=True)
