@@ -28,9 +28,12 @@ from livret.storage.engine import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
+    from livret.services.database import BackupFile
     from livret.ui.connect_dialog import ServerConnection
 
 PASSWORD_PROBLEMS = frozenset({ServerProblem.PASSWORD_REQUIRED, ServerProblem.PASSWORD_REFUSED})
@@ -199,11 +202,16 @@ class GuiSession:
         for name, slot in (
             ("connect_server_action", self.connect_to_server),
             ("open_file_action", self.open_file),
+            ("restore_backup_action", self.restore_backup),
         ):
             action = getattr(window, name, None)
             if isinstance(action, QAction):
                 action.triggered.connect(slot)
                 action.setEnabled(True)
+        restore = getattr(window, "restore_backup_action", None)
+        if isinstance(restore, QAction) and self.database is not None:
+            # A server database is restored by the IT admin with pg_restore.
+            restore.setVisible(self.database.location.is_sqlite)
 
     # --- the two menu entries ------------------------------------------------
 
@@ -225,7 +233,61 @@ class GuiSession:
         path = self.choose_file()
         return self.open(path) if path else False
 
+    def restore_backup(self) -> bool:
+        """Fichier → Restaurer une sauvegarde…: close this file, restore, reopen it.
+
+        The restore needs the file to itself (storage.backup.restore_sqlite), so this
+        app's own connections go first; whatever happens, the file is then reopened
+        in a new window (restored, or as it was if the restore was refused).
+        """
+        from livret.services.database import PG_RESTORE_HINT, database_backups, restore_database
+
+        database, window = self.database, self.window
+        if database is None:
+            return False
+        path = database.location.path
+        if path is None:
+            self.show_error(window, PG_RESTORE_HINT)
+            return False
+        chosen = self.choose_backup(database_backups(database), path)
+        if chosen is None:
+            return False
+        if window is not None and not _close_child_windows(window):
+            return False
+        live = getattr(window, "live_refresh", None)
+        if live is not None:
+            live.stop()
+        database.dispose()
+        error: str | None = None
+        try:
+            report = restore_database(str(path), chosen)
+        except LivretError as exc:
+            error = exc.message
+        if not self.open(str(path)):
+            return False
+        if error is not None:
+            self.show_error(self.window, error)
+            return False
+        kept = f"\n\nCopie de la base d'avant : {report.previous}" if report.previous else ""
+        self.show_info(f"Sauvegarde restaurée : {chosen}{kept}")
+        return True
+
     # --- seams: the dialogs --------------------------------------------------
+
+    def choose_backup(self, backups: list[BackupFile], path: Path) -> Path | None:
+        from PySide6.QtWidgets import QDialog
+
+        from livret.ui.restore_dialog import RestoreDialog
+
+        dialog = RestoreDialog(backups, path, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.chosen
+
+    def show_info(self, message: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.information(self.window, "Livret", message)
 
     def choose_server(self) -> tuple[ServerConnection, str | None] | None:
         from PySide6.QtWidgets import QDialog

@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from livret.domain.errors import DatabaseError
 from livret.domain.referentiel import bundled_referentiel_path, load_referentiel_file
 from livret.storage import audit_chain, guards, migrate, models
-from livret.storage.backup import Clock, backup_sqlite, daily_backup, restore_sqlite
+from livret.storage.backup import BackupFile as BackupFile  # listed by the restore dialog
+from livret.storage.backup import (
+    Clock,
+    backup_sqlite,
+    daily_backup,
+    list_backups,
+    restore_sqlite,
+)
 from livret.storage.engine import DatabaseLocation, describe_connection_error, make_engine, resolve
 from livret.storage.network_fs import refuse_network_file
 from livret.storage.recognise import (
@@ -198,8 +205,8 @@ def check_database(database: Database, *, quick: bool = False) -> CheckReport:
     Each guard's whole definition (and on PostgreSQL its enabled state) is compared
     with Livret's; the audit chain is verified, each final bilan against its
     fingerprint, each bilan's finalize/unlock events against its state. `quick` (the
-    start-up check) skips SQLite's integrity and foreign-key scans and verifies only
-    the newest QUICK_CHAIN_EVENTS events of the chain.
+    start-up check) skips SQLite's integrity and foreign-key scans and the row counts,
+    and verifies only the newest QUICK_CHAIN_EVENTS events of the chain.
     """
     try:
         return _check(database, quick=quick)
@@ -207,7 +214,7 @@ def check_database(database: Database, *, quick: bool = False) -> CheckReport:
         raise describe_connection_error(database.location, exc) from None
 
 
-QUICK_CHAIN_EVENTS = 5000
+QUICK_CHAIN_EVENTS = 1000
 
 
 def _check(database: Database, *, quick: bool = False) -> CheckReport:
@@ -233,12 +240,14 @@ def _check(database: Database, *, quick: bool = False) -> CheckReport:
             problems.extend(
                 audit_chain.verify_trails(connection, guards.FINALIZE_ACTION, guards.UNLOCK_ACTION)
             )
-        present = set(inspect(connection).get_table_names())
-        counts = tuple(
-            (table.name, int(connection.scalar(select(func.count()).select_from(table)) or 0))
-            for table in models.Base.metadata.sorted_tables
-            if table.name in present
-        )
+        counts: tuple[tuple[str, int], ...] = ()
+        if not quick:
+            present = set(inspect(connection).get_table_names())
+            counts = tuple(
+                (table.name, int(connection.scalar(select(func.count()).select_from(table)) or 0))
+                for table in models.Base.metadata.sorted_tables
+                if table.name in present
+            )
     return CheckReport(ok=not problems, problems=tuple(problems), revision=revision, counts=counts)
 
 
@@ -284,6 +293,12 @@ def backup_database(database: Database, destination: Path | None = None) -> Path
         message = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ""
         raise DatabaseError(f"pg_dump a échoué : {message}")
     return destination
+
+
+def database_backups(database: Database) -> list[BackupFile]:
+    """The automatic copies of a SQLite database, newest first (none for a server)."""
+    path = database.location.path
+    return list_backups(path) if path is not None else []
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,6 +193,9 @@ class MainWindow(QMainWindow):
         self.open_file_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_file_action.setEnabled(False)
         file_menu.addAction(self.open_file_action)
+        self.restore_backup_action = QAction(self.tr("&Restaurer une sauvegarde…"), self)
+        self.restore_backup_action.setEnabled(False)  # GuiSession too: it reopens the file
+        file_menu.addAction(self.restore_backup_action)
         file_menu.addSeparator()
         self.import_siecle_action = QAction(self.tr("Importer les élèves (&SIECLE)…"), self)
         self.import_siecle_action.triggered.connect(lambda: self.import_siecle())

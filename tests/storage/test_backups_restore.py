@@ -97,9 +97,7 @@ def test_daily_copies_are_rotated_apart_from_the_others(
     folder = backups_dir(livret_file)
     before_migration = backup.backup_sqlite(livret_file, reason="avant-0006")
     for day in range(1, 7):
-        backup.daily_backup(
-            livret_file, clock=lambda day=day: dt.datetime(2026, 11, day, 8), keep=3
-        )
+        backup.daily_backup(livret_file, clock=Clock(dt.datetime(2026, 11, day, 8)), keep=3)
     daily = sorted(p.name[:8] for p in folder.glob("*-quotidienne.sqlite"))
     assert daily == ["20261104", "20261105", "20261106"]
     assert before_migration.exists()  # a week of openings never pushes it out

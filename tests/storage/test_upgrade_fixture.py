@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ TABLES_0001 = (
 
 
 def counts(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         return {
             t: connection.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES_0001
         }
@@ -109,7 +110,5 @@ def test_first_schema_upgrades_to_head_with_every_row(tmp_path: Path) -> None:
     # The copy made before the migration is the first schema, untouched.
     (copy,) = [p for p in backups_dir(path).glob("*.sqlite") if "avant-" in p.name]
     assert counts(copy) == before
-    with sqlite3.connect(copy) as connection:
-        assert connection.execute("SELECT version_num FROM livret_schema_version").fetchone() == (
-            "0001",
-        )
+    with closing(sqlite3.connect(copy)) as raw:
+        assert raw.execute("SELECT version_num FROM livret_schema_version").fetchone() == ("0001",)
