@@ -16,6 +16,7 @@ from sqlalchemy import text
 from livret.domain.errors import DatabaseError
 from livret.services.database import (
     PG_RESTORE_HINT,
+    Database,
     backup_database,
     open_database,
     restore_database,
@@ -261,3 +262,19 @@ def test_restore_on_a_server_points_to_pg_restore(tmp_path: Path, livret_file: P
         restore_database("postgresql://prof@serveur.invalid/livret", livret_file)
     assert refused.value.message == PG_RESTORE_HINT
     assert "pg_restore" in PG_RESTORE_HINT and "docs/etablissement.md" in PG_RESTORE_HINT
+
+
+def test_backup_into_a_missing_folder_on_each_backend(database: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "nouveau" / "dossier"
+    written = backup_database(database, folder)
+    assert written.parent == folder and written.stat().st_size > 0
+    if database.location.path is None:  # pg_dump's custom format
+        assert written.name == "livret.dump" and written.read_bytes().startswith(b"PGDMP")
+
+
+def test_restore_is_not_pretended_on_the_server(db_url: str, livret_file: Path) -> None:
+    if "://" not in db_url:
+        pytest.skip("a server URL only")
+    with pytest.raises(DatabaseError) as refused:
+        restore_database(db_url, livret_file)
+    assert refused.value.message == PG_RESTORE_HINT
