@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+    from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
     from livret.services.database import BackupFile
     from livret.ui.connect_dialog import ServerConnection
@@ -99,6 +99,7 @@ class GuiSession:
         self.database: Database | None = None
         self.window: QMainWindow | None = None
         self.failed = False  # the last open() ended on an error message
+        self.tampering_box: QMessageBox | None = None  # the start-up check's warning, if any
 
     # --- opening -------------------------------------------------------------
 
@@ -157,6 +158,7 @@ class GuiSession:
             old_window.deleteLater()
         if old_database is not None:
             old_database.dispose()
+        self.check_tampering(database, window)
         return True
 
     def _open_with_password(
@@ -329,6 +331,26 @@ class GuiSession:
         if login.exec() != QDialog.DialogCode.Accepted:
             return None
         return login.actor
+
+    def check_tampering(self, database: Database, parent: QWidget | None) -> None:
+        """A quick `db check` after opening: a non-modal French warning when it fails."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        from livret.services.database import check_database, tampering_warning
+
+        try:
+            report = check_database(database, quick=True)
+        except LivretError:
+            return  # the window already works on this database; the check is advice
+        if report.ok:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Livret", tampering_warning(report), parent=parent
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # window-modal, and returns at once: the app stays usable
+        self.tampering_box = box
 
     def show_error(self, parent: QWidget | None, message: str) -> None:
         from PySide6.QtWidgets import QMessageBox

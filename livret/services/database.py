@@ -217,6 +217,20 @@ def check_database(database: Database, *, quick: bool = False) -> CheckReport:
 QUICK_CHAIN_EVENTS = 1000
 
 
+def tampering_warning(report: CheckReport, *, shown: int = 5) -> str:
+    """The start-up warning for a failed check: the first problems, then what to do."""
+    lines = [f"• {problem}" for problem in report.problems[:shown]]
+    if len(report.problems) > shown:
+        lines.append(f"• … et {len(report.problems) - shown} autre(s)")
+    return (
+        "La vérification de la base a trouvé des anomalies (protection modifiée, journal "
+        "ou bilan définitif altéré) :\n\n"
+        + "\n".join(lines)
+        + "\n\nLivret reste utilisable. Prévenez l'administrateur : « livret db check » "
+        "donne le détail."
+    )
+
+
 def _check(database: Database, *, quick: bool = False) -> CheckReport:
     problems: list[str] = []
     with database.engine.connect() as connection:

@@ -29,9 +29,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, event, select, text, update
+from sqlalchemy import Connection, Table, bindparam, event, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import Insert
 
@@ -110,13 +110,21 @@ def seal(executor: Executor) -> int:
             row.actor, row.user_id, row.entity_id, row.session_user_id, row.details
         )
         current = event_hash(previous, row.at, row.action, row.entity, personal)
-        sealed.append({"row_id": row.id, "prev": previous, "personal": personal, "hash": current})
+        sealed.append(
+            {"row_id": row.id, "p_prev": previous, "p_personal": personal, "p_hash": current}
+        )
         previous = current
-    for values in sealed:
+    if sealed:
+        table = cast(Table, _event.__table__)
         executor.execute(
-            update(_event)
-            .where(_event.id == values["row_id"])
-            .values(prev_hash=values["prev"], personal_hash=values["personal"], hash=values["hash"])
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                prev_hash=bindparam("p_prev"),
+                personal_hash=bindparam("p_personal"),
+                hash=bindparam("p_hash"),
+            ),
+            sealed,
         )
     return len(sealed)
 
