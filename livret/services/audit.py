@@ -1,4 +1,12 @@
-"""Write one audit event: who (the account, its name at the time), what, on which record."""
+"""Write one audit event: who (the account, its name at the time), what, on which record.
+
+The journal is tamper-evident (storage.audit_chain): the event is chained — its
+`prev_hash`, `personal_hash` and `hash` written — when the transaction commits, after
+the other events of the same transaction; on PostgreSQL the first audit insert of a
+transaction takes an advisory lock so that concurrent writers chain one after the
+other. Once committed, the event can be neither changed nor deleted (storage.guards),
+but for the RGPD erasure's redaction.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +31,8 @@ def record(
     actor_label: str | None = None,
     session_user_id: int | None = None,
 ) -> None:
-    """Insert the event in the caller's transaction (so it commits or rolls back with it).
+    """Insert the event in the caller's transaction (so it commits, chained, or rolls back
+    with it).
 
     Local time from Python, like the records' own timestamps (SQLite's
     CURRENT_TIMESTAMP is UTC). `actor_label` names an actor who is not logged in (a
