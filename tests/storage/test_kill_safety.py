@@ -51,9 +51,9 @@ from livret.storage.engine import make_engine, resolve
 from tests.storage import kill_child
 
 ROOT = Path(__file__).parents[2]
-KILL_SECONDS = 15.0
+KILL_SECONDS = 12.0
 """Time given to the kills during writes when LIVRET_KILL_ROUNDS is not set."""
-MIGRATION_SECONDS = 8.0
+MIGRATION_SECONDS = 6.0
 KILL_WINDOW = 1.0
 """A kill comes up to this many seconds after the worker opened the file (a round or two)."""
 LEARNERS = 8

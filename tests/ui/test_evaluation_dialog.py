@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
@@ -394,3 +395,32 @@ def test_a_new_evaluation_in_an_open_period_asks_nothing(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == EvaluationDialog.DialogCode.Accepted
     assert counts(demo_database) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.parametrize(("importing", "button"), [(True, "Importer"), (False, "Enregistrer")])
+def test_the_closed_period_question_names_the_learners(
+    qtbot: QtBot, importing: bool, button: str
+) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    covered = (CoveredLearner(1, "BRUN Léa", dt.date(2026, 3, 20)),)
+    shown: list[str] = []
+
+    def answer(choice: str) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        shown.append(box.text())
+        chosen = next(b for b in box.buttons() if b.text().startswith(choice))
+        chosen.click()
+
+    for choice, expected in ((f"{button} quand même", True), ("Annuler", False)):
+        QTimer.singleShot(0, lambda choice=choice: answer(choice))
+        assert (
+            closed_period.confirm_adding_in_closed_period(parent, covered, importing=importing)
+            is expected
+        )
+    assert len(shown) == 2
+    assert (
+        "période déjà close par un bilan définitif pour BRUN Léa (bilan du 20/03/2026)"
+        in (shown[0])
+    )
