@@ -449,10 +449,12 @@ def _read_learner(
     eleve_id = _shorten(_spaces(element.get("ELEVE_ID", "")), MAX_ID_LENGTH)
     family_name = _clean(element.find("NOM_DE_FAMILLE")) or _clean(element.find("NOM")) or ""
     first_name = _clean(element.find("PRENOM")) or ""
-    who = _who(eleve_id, position, family_name, first_name)
+    # Names over the limit are skipped below; the report shows them cut.
+    shown_family, shown_first = _shorten(family_name), _shorten(first_name)
+    who = _who(eleve_id, position, shown_family, shown_first)
 
     def skip(reason: str) -> None:
-        skipped.append(SiecleSkipped(eleve_id, family_name, first_name, reason, ine))
+        skipped.append(SiecleSkipped(eleve_id, shown_family, shown_first, reason, _shorten(ine)))
         problems.append(f"{who} : {reason}{SKIPPED_SUFFIX}")
 
     raw_ine = _clean(element.find("ID_NATIONAL"))
