@@ -8,11 +8,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from livret.services.database import Database, open_database
 from tests.databases import BACKENDS, reset_postgresql
+from tests.fuzzing import ENVIRONMENT, SLOW_CHECKS, examples
+
+# Fuzzing: few examples in `make test`, many with LIVRET_FUZZ_EXAMPLES (tests/fuzzing.py).
+settings.register_profile("ci", deadline=None, suppress_health_check=SLOW_CHECKS)
+settings.register_profile(
+    "fuzz", max_examples=examples(100), deadline=None, suppress_health_check=SLOW_CHECKS
+)
+settings.load_profile("fuzz" if os.environ.get(ENVIRONMENT) else "ci")
 
 
 @pytest.fixture(autouse=True)
