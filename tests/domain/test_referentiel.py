@@ -430,3 +430,31 @@ def test_random_files_are_refused_in_french_never_crash(content: bytes) -> None:
             load_referentiel_file(path)
         except ValidationError as exc:
             assert exc.message.strip()
+
+
+def test_hostile_numbers_depth_and_texts_are_refused_naming_them() -> None:
+    from livret.domain.referentiel import parse_referentiel_bytes
+
+    pmia = json.loads(bundled_referentiel_path().read_text(encoding="utf-8"))
+
+    def refusal(data: bytes) -> str:
+        with pytest.raises(ValidationError) as refused:
+            parse_referentiel_bytes(data, "r.json")
+        return refused.value.message
+
+    huge = json.dumps({**pmia, "note": 1}).replace('"note": 1', '"note": ' + "9" * 5000)
+    assert "contient un nombre de 5\u202f000 chiffres (30 au plus) (ligne 1)" in refusal(
+        huge.encode()
+    )
+    assert "nombre trop grand (1e999)" in refusal(b'{"a": 1e999}')
+    assert "« NaN », qui n'est pas un nombre JSON" in refusal(b'{"a": NaN}')
+    deep: object = "x"
+    for _ in range(40):
+        deep = [deep]
+    assert "imbriqué sur plus de 32 niveaux" in refusal(json.dumps({**pmia, "x": deep}).encode())
+    pmia["common_competencies"][0]["title"] = "T" * 600
+    assert (
+        f"Compétence commune {pmia['common_competencies'][0]['code']} : le champ « title » "
+        "est trop long (600 caractères ; 500 au plus)."
+    ) in refusal(json.dumps(pmia).encode())
+    assert "fichier incomplet" in refusal(json.dumps(pmia).encode()[:1000])

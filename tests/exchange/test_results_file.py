@@ -8,13 +8,14 @@ import zipfile
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 
 from livret.domain.errors import ValidationError
 from livret.exchange import results_file
 from livret.exchange.results_file import ResultRow, read_results
+from tests.fuzzing import fuzz
 
 HEADER = ["date", "nature", "titre", "INE", "critere", "niveau", "commentaire"]
 TITLE = "Contrôle n°2 : à l'atelier"
@@ -306,7 +307,7 @@ def test_xlsx_zip_bomb_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch
     assert "trop gros une fois décompressé" in refusal(archive.getvalue(), "x.xlsx")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(300)
 @given(data=st.binary(max_size=2000), name=st.sampled_from(["x.csv", "x.xlsx", "x.txt"]))
 def test_random_bytes_never_crash(data: bytes, name: str) -> None:
     try:
@@ -325,7 +326,7 @@ CELL = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(
     header=st.permutations(HEADER),
     rows=st.lists(st.lists(CELL, min_size=0, max_size=9), max_size=12),
@@ -353,7 +354,7 @@ def test_random_csv_never_crashes(
 VALID_XLSX = xlsx_bytes(LINES)
 
 
-@settings(max_examples=150, deadline=None)
+@fuzz(150)
 @given(
     damage=st.lists(
         st.tuples(st.integers(0, len(VALID_XLSX) - 1), st.integers(0, 255)), max_size=4
@@ -369,3 +370,53 @@ def test_damaged_xlsx_never_crashes(damage: list[tuple[int, int]], keep: int) ->
         read_results(bytes(data), "x.xlsx")
     except ValidationError as exc:
         assert exc.message
+
+
+def test_xlsx_parts_are_bounded_while_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from livret.exchange import xlsx_bounds
+
+    data = xlsx_bytes(LINES)
+    assert read_results(data, "x.xlsx").problems == ()
+    limits = [
+        ("MAX_ROW_CELLS", 6, "une ligne de plus de 6 cellules"),
+        ("MAX_CELLS", 20, "plus de 20 cellules"),
+        ("MAX_TEXT_CHARS", 10, "un texte de plus de 10 caractères"),
+        ("MAX_LOOSE_ELEMENTS", 5, "plus de 5 éléments hors des lignes"),
+        ("MAX_MEMBERS", 3, "ce n'est pas un classeur enregistré par un tableur"),
+    ]
+    for limit, value, fragment in limits:
+        with monkeypatch.context() as patch:
+            patch.setattr(xlsx_bounds, limit, value)
+            message = refusal(data, "x.xlsx")
+        assert fragment in message, (limit, message)
+        assert message.startswith("« x.xlsx »")
+
+
+def test_one_encoding_for_the_whole_csv() -> None:
+    accents = [[*LINES[0][:2], "Évaluation", *LINES[0][3:]], LINES[1]]
+    windows = csv_bytes(accents, encoding="cp1252")
+    assert read_results(windows, "x.csv").format_label.startswith("CSV Windows-1252")
+    damaged = csv_bytes(accents) + b"05/03/2026;F;R\xe9sum\xe9;1234567890A;X;3\r\n"
+    message = refusal(damaged)
+    assert "est en UTF-8 mais contient un octet invalide (0xE9) ligne 4" in message
+    assert "Rien n'a été lu" in message
+
+
+def test_overlong_cells_are_line_problems_quoted_short() -> None:
+    parsed = read_results(
+        csv_bytes(
+            [
+                [*LINES[0][:6], "c" * (results_file.COMMENT_MAX + 1)],
+                [LINES[0][0], "F", "T", "9" * 70, "K" * 41, "Z" * 5000, ""],
+            ]
+        ),
+        "x.csv",
+    )
+    assert messages(parsed) == [
+        f"Ligne 2 : commentaire trop long ({results_file.COMMENT_MAX + 1} caractères ; "
+        f"{results_file.COMMENT_MAX} au plus).",
+        f"Ligne 3 : INE « {'9' * 59}… » trop long (70 caractères).",
+        f"Ligne 3 : critère « {'K' * 40}K » trop long (41 caractères).",
+        f"Ligne 3 : niveau « {'Z' * 59}… » inconnu "
+        "(attendu : NE, 1, 2, 3, 4, ABS, --, -, + ou ++).",
+    ]

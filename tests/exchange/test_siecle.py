@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from livret.domain.errors import ValidationError
@@ -24,6 +24,7 @@ from livret.exchange.siecle import (
     parse_siecle_bytes,
     read_siecle,
 )
+from tests.fuzzing import fuzz
 
 DATA = Path(__file__).parent / "data"
 MAIN = DATA / "ElevesSansAdresses.xml"
@@ -460,13 +461,13 @@ def check_parses_or_refuses(data: bytes) -> None:
         assert isinstance(parsed, SiecleFile)
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(st.binary(max_size=2000))
 def test_random_bytes_never_crash(data: bytes) -> None:
     check_parses_or_refuses(data)
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(
     st.lists(st.one_of(TOKENS, st.text(max_size=8)), max_size=80),
     st.sampled_from(["utf-8", "iso-8859-15", "utf-16"]),
@@ -477,7 +478,7 @@ def test_random_xmlish_text_never_crashes(parts: list[str], encoding: str) -> No
     check_parses_or_refuses(minimal(text).encode("utf-8", errors="replace"))
 
 
-@settings(max_examples=100, deadline=None)
+@fuzz(100)
 @given(st.binary(max_size=3000))
 def test_random_zip_bytes_never_crash(tail: bytes) -> None:
     path_data = b"PK\x03\x04" + tail
