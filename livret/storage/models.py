@@ -302,6 +302,13 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_event_entity", "entity", "entity_id"),
         Index("ix_audit_event_at", "at"),
+        # The events still to chain at commit (storage.audit_chain.seal): a handful at most.
+        Index(
+            "ix_audit_event_unsealed",
+            "id",
+            sqlite_where=text("hash IS NULL"),
+            postgresql_where=text("hash IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -54,6 +54,13 @@ def upgrade() -> None:
     op.add_column("audit_event", sa.Column("hash", sa.String(64), nullable=True))
     op.add_column("bilan", sa.Column("cc_snapshot", sa.Text(), nullable=True))
     op.add_column("bilan", sa.Column("content_hash", sa.String(64), nullable=True))
+    op.create_index(
+        "ix_audit_event_unsealed",
+        "audit_event",
+        ["id"],
+        sqlite_where=sa.text("hash IS NULL"),
+        postgresql_where=sa.text("hash IS NULL"),
+    )
     audit_chain.lock(connection)
     audit_chain.seal(connection)
     final_ids = list(connection.scalars(sa.text("SELECT id FROM bilan WHERE status = 'final'")))
@@ -73,6 +80,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     connection = op.get_bind()
     guards.drop(connection)
+    op.drop_index("ix_audit_event_unsealed", table_name="audit_event")
     with op.batch_alter_table("bilan") as batch:
         batch.drop_column("content_hash")
         batch.drop_column("cc_snapshot")
