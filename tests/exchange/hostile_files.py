@@ -215,7 +215,7 @@ def xlsx_damaged_member() -> bytes:
 
 
 def csv_million_lines() -> bytes:
-    """One million real result lines (about 80 Mo)."""
+    """One million real result lines (about 70 Mo)."""
     return "\n".join([HEADER, *([LINE] * 1_000_000)]).encode()
 
 
@@ -366,7 +366,7 @@ CASES = (
     Case("xlsx_damaged_member", "results", "x.xlsx", xlsx_damaged_member,
          "XLSX lisible", "XLSX, feuille endommagée"),
     Case("csv_million_lines", "results", "x.csv", csv_million_lines,
-         "trop gros", "CSV, 1 million de lignes (80 Mo)"),
+         "trop gros", "CSV, 1 million de lignes (70 Mo)"),
     Case("csv_million_short_lines", "results", "x.csv", csv_million_short_lines,
          "plus de 500 000 lignes", "CSV, 1 million de lignes courtes (12 Mo)"),
     Case("csv_nul_byte", "results", "x.csv", csv_nul_byte,
@@ -374,7 +374,7 @@ CASES = (
     Case("csv_damaged_utf8", "results", "x.csv", csv_damaged_utf8,
          "octet invalide (0xE9) ligne 4", "CSV UTF-8, un octet Windows-1252"),
     Case("csv_truncated_utf8", "results", "x.csv", csv_truncated_utf8,
-         "octet invalide (0xC3) ligne 3", "CSV UTF-8 coupé au milieu d'un « é »"),
+         "octet invalide (0xC3) ligne 3", "CSV UTF-8 coupé au milieu d'un « è »"),
     Case("csv_binary", "results", "x.csv", csv_binary,
          "ni en UTF-8 ni en Windows-1252", "CSV, octets binaires"),
     Case("csv_utf16_without_bom", "results", "x.csv", csv_utf16_without_bom,
