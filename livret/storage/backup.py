@@ -27,6 +27,7 @@ KEEP_DAILY_BACKUPS = 14
 DAILY = "quotidienne"
 BEFORE_RESTORE = "avant-restauration"
 STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
+PARTIAL_SUFFIX = ".partiel"
 
 Clock = Callable[[], dt.datetime]
 
@@ -66,14 +67,17 @@ def backup_sqlite(
         ) from None
     if destination.exists():
         raise DatabaseError(f"« {destination} » existe déjà : la sauvegarde ne l'écrase pas.")
+    # Written under a temporary name and renamed once checked: a copy cut short (the
+    # process killed, the disk full) never looks like a good backup.
+    partial = destination.with_name(destination.name + PARTIAL_SUFFIX)
     try:
-        fd = os.open(destination, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
         # A URI built by pathlib: '#', '?' and '%' in folder names are escaped.
         source = sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True)
         source.execute(f"PRAGMA busy_timeout={int(recognise.BUSY_TIMEOUT_SECONDS * 1000)}")
         try:
-            target = sqlite3.connect(destination)
+            target = sqlite3.connect(partial)
             try:
                 source.backup(target)
                 _verify_copy(target, destination)
@@ -81,8 +85,9 @@ def backup_sqlite(
                 target.close()
         finally:
             source.close()
+        _publish(partial, destination)
     except (OSError, sqlite3.Error, DatabaseError) as exc:
-        destination.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         message = exc.message if isinstance(exc, DatabaseError) else str(exc)
         raise DatabaseError(f"Sauvegarde impossible vers « {destination} » : {message}") from None
     if automatic:
@@ -91,6 +96,21 @@ def backup_sqlite(
         else:
             rotate(destination.parent)
     return destination
+
+
+def _publish(partial: Path, destination: Path) -> None:
+    """Give the checked copy its name, never over an existing file."""
+    try:
+        os.link(partial, destination)  # fails if the name was taken meanwhile
+    except FileExistsError:
+        raise DatabaseError("le fichier existe déjà, la sauvegarde ne l'écrase pas.") from None
+    except OSError:
+        # No hard links there (a FAT USB stick): check again, then rename.
+        if destination.exists():
+            raise DatabaseError("le fichier existe déjà, la sauvegarde ne l'écrase pas.") from None
+        os.replace(partial, destination)
+        return
+    partial.unlink()
 
 
 def _verify_copy(copy: sqlite3.Connection, destination: Path) -> None:
@@ -108,7 +128,13 @@ def rotate(folder: Path, keep: int = KEEP_BACKUPS, *, daily: bool = False) -> li
     """
     copies = sorted(p for p in folder.glob("*.sqlite") if p.stem.endswith(f"-{DAILY}") == daily)
     doomed = copies[:-keep] if keep > 0 else copies
-    for path in doomed:
+    # Copies cut short by a kill: never a backup; an hour old, no backup is still writing them.
+    cut_short = [
+        path
+        for path in folder.glob(f"*{PARTIAL_SUFFIX}")
+        if path.stat().st_mtime < dt.datetime.now().timestamp() - 3600
+    ]
+    for path in [*doomed, *cut_short]:
         path.unlink(missing_ok=True)
     return doomed
 

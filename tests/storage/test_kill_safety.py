@@ -32,10 +32,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic import command
 
-from livret.domain.errors import DatabaseError
 from livret.services.bilans import (
     DRAFT_CREATED_ACTION,
     FINALIZE_ACTION,
@@ -46,7 +44,7 @@ from livret.services.database import check_database, open_database, restore_data
 from livret.services.evaluations import CREATED_ACTION
 from livret.services.results_import import IMPORT_ACTION
 from livret.storage import migrate
-from livret.storage.backup import backups_dir
+from livret.storage.backup import PARTIAL_SUFFIX, backups_dir
 from livret.storage.engine import make_engine, resolve
 from tests.storage import kill_child
 
@@ -433,19 +431,14 @@ def test_a_kill_during_a_migration_leaves_the_old_base_or_the_new_and_a_good_bac
         outcomes["upgraded" if revision == head else "old revision"] += 1
         assert fingerprint(path, shared) == expected
 
-        complete = []
         restored = folder / "restauree.sqlite"
-        for copy in sorted(backups_dir(path).glob("*.sqlite")):
+        complete = sorted(backups_dir(path).glob("*.sqlite"))
+        for copy in complete:
+            # Every copy under a backup's name is finished: one cut short by the kill
+            # is left under its temporary name, which no listing or restore takes.
             with sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True) as connection:
-                finished = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if finished:
-                complete.append(copy)
-                continue
-            # Killed while copying: an empty file, which `db restore` refuses.
-            outcomes["backup cut short"] += 1
-            shutil.copyfile(path, restored)
-            with pytest.raises(DatabaseError):
-                restore_database(str(restored), copy)
+                assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        outcomes["backup cut short"] += len(list(backups_dir(path).glob(f"*{PARTIAL_SUFFIX}")))
         if revision == head:
             assert complete, "upgraded without a finished backup"
         for copy in complete:
