@@ -88,7 +88,12 @@ def recognise_sqlite_file(path: Path, *, integrity: bool = False) -> SqliteFile:
             "il n'est pas ouvert. Rien n'a été modifié.",
             Refusal.OTHER_TYPE,
         )
-    if len(header) < HEADER_SIZE or size < _expected_size(header):
+    # With a write-ahead log beside it, a checkpoint cut short (the app killed) may have
+    # written the header's new size before the pages: the log still holds them all, and
+    # the next connection finishes the checkpoint. Only a file alone is judged by size.
+    wal = path.with_name(path.name + "-wal")
+    has_log = wal.exists() and wal.stat().st_size > 0
+    if len(header) < HEADER_SIZE or (not has_log and size < _expected_size(header)):
         raise _damaged(name)
     try:
         connection = sqlite3.connect(read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_SECONDS)

@@ -284,3 +284,36 @@ def test_two_apps_on_one_file_both_work(livret_file: Path) -> None:
         second.dispose()
     with sqlite3.connect(livret_file) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_checkpoint_cut_short_by_a_kill_still_opens(livret_file: Path, tmp_path: Path) -> None:
+    """Killed mid-checkpoint: the header already counts pages the file does not hold yet.
+
+    The write-ahead log beside it still has them all: the file is not damaged, and the
+    next opening finishes the checkpoint (found by the kill-safety test, under load).
+    """
+    writer = sqlite3.connect(livret_file, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE filler (x BLOB)")
+    writer.executemany("INSERT INTO filler VALUES (randomblob(4000))", [()] * 50)
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    copy = crashed / livret_file.name
+    # The state a kill leaves: the main file and its log, the writer never closed.
+    for suffix in ("", "-wal"):
+        shutil.copyfile(f"{livret_file}{suffix}", f"{copy}{suffix}")
+    writer.close()
+    header = bytearray(copy.read_bytes()[:100])
+    page_size = int.from_bytes(header[16:18], "big")
+    pages = copy.stat().st_size // page_size
+    header[28:32] = (pages + 60).to_bytes(4, "big")  # written first by the checkpoint
+    header[92:96] = header[24:28]  # and marked valid, as SQLite does
+    with copy.open("r+b") as handle:
+        handle.write(bytes(header))
+    database, _ = open_database(str(copy))
+    try:
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM filler")).scalar() == 50
+            assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    finally:
+        database.dispose()
