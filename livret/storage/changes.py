@@ -180,7 +180,7 @@ class ChangeWatcher:
             self._listener.start()
         changes: list[Change] = []
         for item in self._listener.drain():
-            if item is _RECONNECTED:
+            if item == _RECONNECTED:
                 self._catch_up = True
             elif (change := _from_payload(item)) is not None and change.id > self._last_id:
                 changes.append(change)

@@ -541,7 +541,10 @@ class MainWindow(QMainWindow):
         who changed it and offers to reload.
         """
         self._notify_editors(changes)
-        if any(change.everything for change in changes):
+        classes = set().union(*(change.class_ids for change in changes))
+        if any(change.everything for change in changes) or (
+            self.selector.current_class_id() in classes
+        ):
             self.reload_all()
         else:
             learners = set().union(*(change.learner_ids for change in changes))

@@ -19,6 +19,8 @@ from livret.domain.roles import Actor, Role
 from livret.services.authentication import authenticate
 from livret.services.container import build_services
 from livret.services.database import Database, open_database
+from livret.services.privacy import PrivacyService
+from livret.services.privacy_records import ERASE_WORD
 from livret.ui.main_window import MainWindow
 from tests.accounts import PASSWORD, make_account
 from tests.ui.test_main_window import show_first_learner
@@ -132,3 +134,19 @@ def stored_constats(database: Database, bilan_id: int) -> str:
                 text("SELECT constats FROM bilan WHERE id = :b"), {"b": bilan_id}
             ).scalar_one()
         )
+
+
+def test_a_learner_erased_elsewhere_leaves_the_class_list(
+    qtbot: QtBot, demo_database: Database, second_app: Database, tmp_path: Path
+) -> None:
+    _here, there = two_windows(qtbot, demo_database, second_app, tmp_path)
+    learner_id = there.dashboard.shown_learner_id()
+    assert learner_id is not None and learner_id in there.selector.learner_ids()
+    make_account(demo_database, Role.DDFPT, "ddfpt", name="Mme Delta")
+    admin = make_account(demo_database, Role.ADMIN, "admin", name="Admin")
+    PrivacyService(demo_database, admin).erase_learner(
+        learner_id, confirmation=ERASE_WORD, ddfpt_login="ddfpt", ddfpt_password=PASSWORD
+    )
+    # The other computer's class list and dashboard drop the erased learner by themselves.
+    qtbot.waitUntil(lambda: learner_id not in there.selector.learner_ids(), timeout=WAIT_MS)
+    assert there.dashboard.shown_learner_id() != learner_id
