@@ -38,7 +38,7 @@ def database_errors(database: Database) -> Iterator[None]:
     except IntegrityError:
         raise
     except DBAPIError as exc:
-        raise describe_connection_error(database.location, exc) from exc
+        raise describe_connection_error(database.location, exc, opening=False) from exc
 
 
 def reads_database(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:

@@ -288,8 +288,13 @@ def _server_error(url: URL, detail: str) -> ServerConnectionError:
     )
 
 
-def describe_connection_error(location: DatabaseLocation, exc: BaseException) -> DatabaseError:
-    """A one-line French message for a failure to open or reach the database."""
+def describe_connection_error(
+    location: DatabaseLocation, exc: BaseException, *, opening: bool = True
+) -> DatabaseError:
+    """A one-line French message for a failure to open or reach the database.
+
+    `opening=False` words it for a database already open that fails while being read.
+    """
     original = getattr(exc, "orig", exc)
     text = str(original).strip()
     detail = text.splitlines()[0] if text else type(exc).__name__
@@ -307,9 +312,10 @@ def describe_connection_error(location: DatabaseLocation, exc: BaseException) ->
                 "une sauvegarde…, ou « livret db restore »)."
             )
         # SQLite's own words are English: only its first line, never a statement.
-        return DatabaseError(
-            f"Impossible d'ouvrir la base {name} (SQLite : {detail.split('[SQL:')[0].strip()})."
-        )
+        reason = detail.split("[SQL:")[0].strip()
+        if not opening:
+            return DatabaseError(f"La base {name} n'a pas pu être lue (SQLite : {reason}).")
+        return DatabaseError(f"Impossible d'ouvrir la base {name} (SQLite : {reason}).")
     # libpq puts the server's reason after "failed: " (FATAL: …) on the same line.
     reason = text.replace("\n", " ").rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
     return _server_error(location.url, " ".join(reason.split()) or detail)
