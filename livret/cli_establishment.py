@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from livret.cli_groups import add_command_group
 from livret.cli_users import command_line_actor
 from livret.domain.errors import ValidationError
 
@@ -25,17 +26,15 @@ def register(
     common_parent: argparse.ArgumentParser,
 ) -> None:
     """Add the `establishment` command group; the action goes to `args.establishment_command`."""
-    parser_class = type(common_parent)  # the French parser of livret.cli
-    group = commands_subparsers.add_parser(
+    actions = add_command_group(
+        commands_subparsers,
+        common_parent,
         "establishment",
         help="nom, UAI, ville et logo de l'établissement (en tête des PDF)",
         description=(
             "Affiche ou change le nom, l'UAI, la ville et le logo de l'établissement, "
             "imprimés en tête de chaque bilan PDF."
         ),
-    )
-    actions = group.add_subparsers(
-        dest="establishment_command", metavar="ACTION", required=True, parser_class=parser_class
     )
     actions.add_parser("show", parents=[common_parent], help="affiche l'établissement")
     change = actions.add_parser(

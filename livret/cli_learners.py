@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from livret.cli_groups import add_command_group
 from livret.cli_users import command_line_actor
 from livret.domain.errors import ValidationError
 
@@ -41,17 +42,15 @@ def register(
     """Add the `learner` command group; the sub-command is stored in `args.learner_command`."""
     from livret.services.privacy import DEFAULT_RETENTION_YEARS
 
-    parser_class = type(common_parent)  # the French parser of livret.cli
-    group = commands_subparsers.add_parser(
+    learners = add_command_group(
+        commands_subparsers,
+        common_parent,
         "learner",
         help="données personnelles d'un apprenant (RGPD) : export, effacement, conservation",
         description=(
             "Données personnelles (RGPD) : exporter tout ce que la base contient sur un "
             "apprenant, effacer un apprenant, lister les apprenants partis depuis longtemps."
         ),
-    )
-    learners = group.add_subparsers(
-        dest="learner_command", metavar="ACTION", required=True, parser_class=parser_class
     )
     export = learners.add_parser(
         "export",

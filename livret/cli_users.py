@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from livret.cli_groups import add_command_group
 from livret.cli_import import _school_year
 from livret.domain.errors import NotFound, ValidationError
 from livret.domain.roles import ROLE_LABELS, Actor, Role
@@ -33,8 +34,9 @@ def register(
     common_parent: argparse.ArgumentParser,
 ) -> None:
     """Add the `user` command group; the sub-command is stored in `args.user_command`."""
-    parser_class = type(common_parent)  # the French parser of livret.cli
-    group = commands_subparsers.add_parser(
+    users = add_command_group(
+        commands_subparsers,
+        common_parent,
         "user",
         help="gère les comptes (ajout, mot de passe, liste, désactivation…)",
         description=(
@@ -42,9 +44,6 @@ def register(
             "ligne de commande : ils sont demandés (deux fois, sans écho) ou lus sur "
             "l'entrée standard."
         ),
-    )
-    users = group.add_subparsers(
-        dest="user_command", metavar="ACTION", required=True, parser_class=parser_class
     )
 
     add = users.add_parser(
