@@ -8,7 +8,9 @@ the user where they were.
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from livret.domain.errors import DatabaseError, LivretError
@@ -28,15 +30,19 @@ from livret.storage.engine import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
+    from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QWidget
 
     from livret.services.database import BackupFile
     from livret.ui.connect_dialog import ServerConnection
 
 PASSWORD_PROBLEMS = frozenset({ServerProblem.PASSWORD_REQUIRED, ServerProblem.PASSWORD_REFUSED})
+BENCH_STARTUP_VARIABLE = "LIVRET_BENCH_STARTUP"
+"""Set (to anything), the GUI prints its start-up time and RSS once painted, then quits."""
+_IMPORTED_AT = time.perf_counter()  # the hook's clock when not started by `python -m livret`
 
 
 def open_demo_database() -> Database:
@@ -328,6 +334,8 @@ class GuiSession:
         from livret.ui.login_dialog import LoginDialog
 
         login = LoginDialog(database, database_name=database_name, parent=self.window)
+        if os.environ.get(BENCH_STARTUP_VARIABLE):
+            _bench_login_from_stdin(login)
         if login.exec() != QDialog.DialogCode.Accepted:
             return None
         return login.actor
@@ -393,7 +401,82 @@ def run_gui(db: str | None, *, demo: bool = False) -> int:
         # As `livret db init` would, a SQLite file is created on first use.
         if not session.open(db, demo=demo, create_file=True):
             return 1 if session.failed else 0
+        if os.environ.get(BENCH_STARTUP_VARIABLE) and session.window is not None:
+            _when_painted(session.window, lambda: _bench_report_and_quit(app, session.window))
         return app.exec()
     finally:
         session.close()
         reporter.uninstall()
+
+
+# --- the start-up bench's hook (bench/op_startup.py) -------------------------------
+#
+# With LIVRET_BENCH_STARTUP set, the first paint of the main window (the whole
+# window, dashboard included, rendered by the event loop as a user sees it) prints
+# one JSON line, {"painted_s": …, "rss_mb": …}, then the app quits. painted_s counts
+# from time.perf_counter() read on the first line of livret/__main__.py (so without
+# the interpreter's own start, which the bench times from spawn). On a database with
+# a login, the dialog, once painted, prints {"login_painted_s": …} and reads one JSON
+# line {"login": …, "password": …} from stdin, as a teacher would type it; the time
+# spent waiting for that line is taken out of painted_s and given as waited_s.
+
+_bench_waited_s = 0.0
+
+
+def _started_at() -> float:
+    started = getattr(sys.modules.get("__main__"), "STARTED", None)
+    return started if isinstance(started, float) else _IMPORTED_AT
+
+
+def _when_painted(widget: QWidget, then: Callable[[], None]) -> None:
+    """Call `then` once the event loop has painted `widget` (and its children) once."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class PaintProbe(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            """Override QObject::eventFilter: watch for the top-level's first paint."""
+            if watched is widget and event.type() == QEvent.Type.Paint:
+                widget.removeEventFilter(self)
+                # The children are painted in the same pass, before this timer fires.
+                QTimer.singleShot(0, then)
+            return False
+
+    probe = PaintProbe(widget)
+    widget.installEventFilter(probe)
+
+
+def _bench_print(values: dict[str, object]) -> None:
+    import json
+
+    print(json.dumps(values), flush=True)
+
+
+def _bench_login_from_stdin(login: QDialog) -> None:
+    def type_credentials() -> None:
+        global _bench_waited_s
+        _bench_print({"login_painted_s": round(time.perf_counter() - _started_at(), 4)})
+        waiting = time.perf_counter()
+        import json
+
+        credentials = json.loads(sys.stdin.readline() or "{}")
+        _bench_waited_s += time.perf_counter() - waiting
+        login.login.setText(str(credentials.get("login", "")))  # type: ignore[attr-defined]
+        login.password.setText(str(credentials.get("password", "")))  # type: ignore[attr-defined]
+        login.login_button.click()  # type: ignore[attr-defined]
+
+    _when_painted(login, type_credentials)
+
+
+def _bench_report_and_quit(app: QApplication, window: QWidget | None) -> None:
+    import psutil
+
+    dashboard = getattr(window, "dashboard", None)
+    _bench_print(
+        {
+            "painted_s": round(time.perf_counter() - _started_at() - _bench_waited_s, 4),
+            "waited_s": round(_bench_waited_s, 4),
+            "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
+            "learner_shown": dashboard is not None and dashboard.shown_learner_id() is not None,
+        }
+    )
+    app.quit()

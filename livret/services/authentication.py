@@ -16,7 +16,6 @@ from livret.domain.permissions import Action, require
 from livret.domain.roles import ROLE_LABELS, Actor, Role
 from livret.services import audit
 from livret.services.database import Database
-from livret.services.passwords import hash_password, needs_rehash, verify_password
 from livret.services.users import command_line_actor
 from livret.storage import models
 
@@ -132,6 +131,8 @@ def _check(
     audit_ok: bool,
     session_actor: Actor | None = None,
 ) -> Actor:
+    from livret.services.passwords import hash_password, needs_rehash, verify_password
+
     cleaned = normalize_login(login)
     account = _read_account(database, cleaned)
     now = dt.datetime.now()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -25,28 +26,26 @@ from livret.domain.permissions import Action, allowed
 from livret.domain.roles import ROLE_LABELS, Role
 from livret.services.change_log import ChangeFeed
 from livret.services.container import Services, build_services
-from livret.services.exports import ClassExport
-from livret.ui.bilan.editor import BilanEditor
 from livret.ui.bilans_module import BilansModule
 from livret.ui.class_overview import ClassOverviewView
 from livret.ui.dashboard.model import suggestions_by_cc
 from livret.ui.dashboard.view import DashboardView
-from livret.ui.evaluation_dialog import EvaluationDialog
-from livret.ui.evaluation_list import EvaluationListDialog
-from livret.ui.imports import ImportDialog, open_results_import, open_siecle_import
-from livret.ui.imports.worker import ImportJob
 from livret.ui.live_refresh import LiveRefresh
-from livret.ui.marks_dialog import MarksDialog
 from livret.ui.messages import show_error
-from livret.ui.pdf_export import export_bilan, export_class
-from livret.ui.profile_dialog import DisplayNameDialog
-from livret.ui.referentiel_editor import ReferentielEditor, open_referentiel_editor
-from livret.ui.referentiel_exchange import (
-    ReferentielPreviewDialog,
-    export_referentiel,
-    import_referentiel,
-)
 from livret.ui.selectors import LearnerSelector
+
+if TYPE_CHECKING:
+    # Each dialog's module is imported when it is first opened: the first window is
+    # painted sooner, without pyqtgraph (the bilan editor's radar), reportlab, openpyxl.
+    from livret.services.exports import ClassExport
+    from livret.ui.bilan.editor import BilanEditor
+    from livret.ui.evaluation_dialog import EvaluationDialog
+    from livret.ui.evaluation_list import EvaluationListDialog
+    from livret.ui.imports import ImportDialog
+    from livret.ui.marks_dialog import MarksDialog
+    from livret.ui.profile_dialog import DisplayNameDialog
+    from livret.ui.referentiel_editor import ReferentielEditor
+    from livret.ui.referentiel_exchange import ReferentielPreviewDialog
 
 SETTINGS_CLASS = "selection/class_id"
 SETTINGS_LEARNER = "selection/learner_id"
@@ -314,6 +313,8 @@ class MainWindow(QMainWindow):
 
     def open_display_name(self) -> DisplayNameDialog:
         """Profil → Mon nom affiché…: the name that signs bilans; the title follows."""
+        from livret.ui.profile_dialog import DisplayNameDialog
+
         dialog = DisplayNameDialog(self._services.database, self._services.actor, self)
         dialog.accepted.connect(lambda: self._on_renamed(dialog.new_name))
         self.display_name_dialog: DisplayNameDialog | None = dialog
@@ -336,6 +337,8 @@ class MainWindow(QMainWindow):
 
     def open_bilan(self, bilan_id: int, author_id: int) -> BilanEditor | None:
         """From the Bilans module: read-only, or the editor when it is the user's own draft."""
+        from livret.ui.bilan.editor import BilanEditor
+
         bilans = self._services.bilans
         try:
             sheet = bilans.sheet(bilan_id)
@@ -368,6 +371,8 @@ class MainWindow(QMainWindow):
         return editor
 
     def export_selected_pdf(self) -> Path | None:
+        from livret.ui.pdf_export import export_bilan
+
         item = self.bilans_module.selected_item()
         if item is None:
             show_error(self, self.tr("Choisissez d'abord un bilan dans la liste."))
@@ -377,6 +382,8 @@ class MainWindow(QMainWindow):
 
     def export_class_pdfs(self) -> ClassExport | None:
         """PDF de la classe, for the class chosen on the left."""
+        from livret.ui.pdf_export import export_class
+
         class_id = self.selector.current_class_id()
         info = next((c for c in self.selector.classes() if c.id == class_id), None)
         if info is None:
@@ -386,6 +393,8 @@ class MainWindow(QMainWindow):
 
     def open_new_evaluation(self) -> EvaluationDialog | None:
         """Nouvelle évaluation for the class chosen on the left: the grid of results."""
+        from livret.ui.evaluation_dialog import EvaluationDialog
+
         class_id = self.selector.current_class_id()
         if class_id is None:
             show_error(self, self.tr("Choisissez d'abord une classe."))
@@ -403,6 +412,8 @@ class MainWindow(QMainWindow):
 
     def open_evaluation_list(self) -> EvaluationListDialog | None:
         """Évaluations de la classe chosen on the left: change or delete an evaluation."""
+        from livret.ui.evaluation_list import EvaluationListDialog
+
         class_id = self.selector.current_class_id()
         info = next((c for c in self.selector.classes() if c.id == class_id), None)
         if class_id is None or info is None:
@@ -427,6 +438,8 @@ class MainWindow(QMainWindow):
 
     def open_evaluation_editor(self, evaluation_id: int) -> EvaluationDialog | None:
         """Modifier l'évaluation, asked from the dashboard's detail window."""
+        from livret.ui.evaluation_dialog import EvaluationDialog
+
         class_id = self.selector.current_class_id()
         try:
             learners = self._services.catalog.list_learners(class_id) if class_id else ()
@@ -449,6 +462,8 @@ class MainWindow(QMainWindow):
 
     def open_marks(self) -> MarksDialog | None:
         """Noter le dernier bilan, for the class chosen on the left."""
+        from livret.ui.marks_dialog import MarksDialog
+
         class_id = self.selector.current_class_id()
         overview = self.class_overview.model.overview
         if class_id is None or overview is None:
@@ -466,6 +481,8 @@ class MainWindow(QMainWindow):
 
     def import_siecle(self, path: Path | None = None) -> ImportDialog | None:
         """Fichier → Importer les élèves (SIECLE): preview, then import; the lists follow."""
+        from livret.ui.imports import open_siecle_import
+
         dialog = open_siecle_import(self, self._services, path)
         if dialog is not None:
             dialog.imported.connect(lambda _report: self.reload_all())
@@ -473,6 +490,8 @@ class MainWindow(QMainWindow):
 
     def import_results(self, path: Path | None = None) -> ImportDialog | None:
         """Fichier → Importer des résultats: check, then import; the dashboard follows."""
+        from livret.ui.imports import open_results_import
+
         dialog = open_results_import(self, self._services, path)
         if dialog is not None:
             dialog.imported.connect(lambda _report: self.reload_all())
@@ -480,6 +499,8 @@ class MainWindow(QMainWindow):
 
     def open_referentiel_editor(self) -> ReferentielEditor | None:
         """Référentiel → Modifier: one editor at a time, raised when already open."""
+        from livret.ui.referentiel_editor import open_referentiel_editor
+
         editor = self.referentiel_editor
         if editor is not None and editor.isVisible():
             editor.raise_()
@@ -493,6 +514,8 @@ class MainWindow(QMainWindow):
 
     def import_referentiel(self, path: Path | None = None) -> ReferentielPreviewDialog | None:
         """Référentiel → Importer: the file's changes in a preview, applied on demand."""
+        from livret.ui.referentiel_exchange import import_referentiel
+
         dialog = import_referentiel(self, self._services, path)
         if dialog is not None:
             dialog.applied.connect(lambda _preview: self._on_referentiel_imported())
@@ -508,6 +531,8 @@ class MainWindow(QMainWindow):
         self, path: Path | None = None, fmt: Literal["json", "case"] = "json"
     ) -> Path | None:
         """Référentiel → Exporter: JSON (re-importable) or a 1EdTech CASE package."""
+        from livret.ui.referentiel_exchange import export_referentiel
+
         written = export_referentiel(self, self._services, path, fmt)
         if written is not None:
             self.statusBar().showMessage(
@@ -658,7 +683,9 @@ class MainWindow(QMainWindow):
         """Override QWidget::closeEvent: remember the layout, let a running import end."""
         # An import being written is all or nothing: wait for its transaction rather
         # than destroy its thread; a check still running is waited for too.
-        ImportJob.wait_all()
+        worker = sys.modules.get("livret.ui.imports.worker")
+        if worker is not None:  # no import can be running before its module was loaded
+            worker.ImportJob.wait_all()
         live = getattr(self, "live_refresh", None)  # an Administrateur's window has none
         if live is not None:
             live.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
@@ -25,7 +26,6 @@ from livret.services.bilans import BilanService, BilanSheet
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
 from livret.services.dto import LearnerDashboard
-from livret.ui.bilan.editor import BilanEditor
 from livret.ui.dashboard.delegate import MarkDelegate, RowHeader
 from livret.ui.dashboard.detail import EvaluationDetailWindow
 from livret.ui.dashboard.model import (
@@ -43,6 +43,9 @@ from livret.ui.error_dialog import doing
 from livret.ui.load_failure import FailableArea, failure_reason
 from livret.ui.messages import show_error
 from livret.ui.text import count
+
+if TYPE_CHECKING:
+    from livret.ui.bilan.editor import BilanEditor  # imported when opened (pyqtgraph)
 
 SETTINGS_CONDENSED = "dashboard/condensed"
 SETTINGS_NATURES = "dashboard/natures"
@@ -373,6 +376,8 @@ class DashboardView(QWidget):
         return self._open_editor(sheet)
 
     def _open_editor(self, sheet: BilanSheet) -> BilanEditor:
+        from livret.ui.bilan.editor import BilanEditor
+
         dashboard = self.model.dashboard
         suggestions = suggestions_by_cc(dashboard, self.suggestion_settings()) if dashboard else {}
         if self.editor is not None:
