@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QGraphicsView
 from pytestqt.qtbot import QtBot
 
-from livret.ui.widgets.radar import NE_NOTE, RadarChart
+from livret.ui.widgets.radar import NE_NOTE, RadarChart, RadarText
 
 CODES = [
     "CC1.1",
@@ -30,7 +30,7 @@ TITLES = [f"Intitulé de {code}" for code in CODES]
 PREVIOUS = ["2", "2", "1", "3", "2", "NE", "2", "1", "2", "3", "2", "2", "1"]
 CURRENT = ["3", "4", "2", "3", "NE", "2", "3", "2", "3", "4", "3", "2", "2"]
 CURRENT_COLOR = QColor("#1565c0")
-GRID_ITEMS = 13 + 4 + 4 + 13  # spokes, rings, ring symbols, axis labels
+GRID_ITEMS = 1 + 4 + 13  # spokes and rings, ring symbols, axis labels
 SERIES_ITEMS = 2 * 2  # per bilan: the polygon with its markers, the NE markers
 
 
@@ -49,9 +49,8 @@ def _axis_labels(chart: RadarChart) -> dict[str, QPointF]:
     """The axis labels' texts and anchor points, in level units."""
     labels = {}
     for item in chart.plot_items():
-        text_item = getattr(item, "textItem", None)
-        if text_item is not None and text_item.toPlainText() in CODES:
-            labels[text_item.toPlainText()] = item.pos()
+        if isinstance(item, RadarText) and item.text() in CODES:
+            labels[item.text()] = item.pos()
     return labels
 
 
@@ -68,9 +67,7 @@ def test_one_axis_per_competency_from_the_top_clockwise(radar: RadarChart) -> No
 
 def test_titles_are_the_labels_tooltips(radar: RadarChart) -> None:
     tooltips = {
-        item.textItem.toPlainText(): item.toolTip()
-        for item in radar.plot_items()
-        if getattr(item, "textItem", None) is not None
+        item.text(): item.toolTip() for item in radar.plot_items() if isinstance(item, RadarText)
     }
     assert tooltips["CC2.2"] == "CC2.2 — Intitulé de CC2.2"
 

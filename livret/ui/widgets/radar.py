@@ -10,9 +10,16 @@ from typing import Any
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from pyqtgraph.graphicsItems.ScatterPlotItem import drawSymbol
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsItem,
+    QSizePolicy,
+    QStyleOptionGraphicsItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from livret.domain.levels import LEVEL_CODES, style_of, value_of
 
@@ -82,11 +89,112 @@ def _direction(index: int, count: int) -> tuple[float, float]:
     return math.sin(angle), math.cos(angle)
 
 
-def _bold_font(item: Any, points: float) -> QFont:
-    font = QFont(item.textItem.font())
+def _bold_font(points: float) -> QFont:
+    font = QFont()
     font.setPointSizeF(points)
     font.setBold(True)
     return font
+
+
+class RadarText(QGraphicsItem):
+    """A bold text at a point of the chart, upright and of a fixed size in pixels.
+
+    Drawn as pg.TextItem draws it (the same box, with QGraphicsTextItem's 4-pixel margin
+    round the text, placed by `anchor`), but as one light item: a TextItem is a
+    QGraphicsTextItem with its document, re-placed in Python at every paint.
+    """
+
+    MARGIN = 4.0
+    """QGraphicsTextItem's document margin: the box, and so the anchoring, include it."""
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        color: str,
+        points: float,
+        anchor: tuple[float, float] = (0.0, 0.0),
+        fill: QBrush | None = None,
+    ) -> None:
+        super().__init__()
+        # The view's scale and its upward y-axis do not apply: pixels, the right way up.
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self._text = text
+        self._pen = QPen(QColor(color))
+        self._fill = fill
+        self._font = _bold_font(points)
+        metrics = QFontMetricsF(self._font)
+        # QTextDocument's box: the advance plus margins, the line height rounded up.
+        width = metrics.horizontalAdvance(text) + 2 * self.MARGIN
+        height = math.ceil(metrics.height()) + 2 * self.MARGIN
+        self._box = QRectF(-anchor[0] * width, -anchor[1] * height, width, height)
+        self._origin = QPointF(
+            self._box.left() + self.MARGIN, self._box.top() + self.MARGIN + metrics.ascent()
+        )
+
+    def text(self) -> str:
+        return self._text
+
+    def boundingRect(self) -> QRectF:
+        """Override QGraphicsItem::boundingRect."""
+        return self._box
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Override QGraphicsItem::paint."""
+        if self._fill is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._fill)
+            painter.drawRect(self._box)
+        painter.setFont(self._font)
+        painter.setPen(self._pen)
+        painter.drawText(self._origin, self._text)
+
+
+class _Grid(QGraphicsItem):
+    """The spokes and the rings at levels 1–4, in level units, as one item.
+
+    Drawn as the PlotCurveItems it replaces drew them: one-pixel spokes without
+    antialiasing, antialiased rings (the outer one darker and thicker).
+    """
+
+    def __init__(self, directions: Sequence[tuple[float, float]]) -> None:
+        super().__init__()
+        self._spokes = [QPointF(dx * SCALE_MAX, dy * SCALE_MAX) for dx, dy in directions]
+        self._rings: list[tuple[QPen, QPainterPath]] = []
+        for level in range(1, SCALE_MAX + 1):
+            outer = level == SCALE_MAX
+            path = QPainterPath(QPointF(directions[0][0] * level, directions[0][1] * level))
+            for dx, dy in (*directions[1:], directions[0]):
+                path.lineTo(dx * level, dy * level)
+            pen = pg.mkPen(OUTER_RING_COLOR if outer else RING_COLOR, width=1.5 if outer else 1)
+            self._rings.append((pen, path))
+        self._spoke_pen = pg.mkPen(SPOKE_COLOR, width=1)
+        pad = 0.25
+        self._bounds = QRectF(
+            -SCALE_MAX - pad, -SCALE_MAX - pad, 2 * (SCALE_MAX + pad), 2 * (SCALE_MAX + pad)
+        )
+
+    def boundingRect(self) -> QRectF:
+        """Override QGraphicsItem::boundingRect."""
+        return self._bounds
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Override QGraphicsItem::paint."""
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(self._spoke_pen)
+        centre = QPointF(0.0, 0.0)
+        for end in self._spokes:
+            painter.drawLine(centre, end)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for pen, path in self._rings:
+            painter.setPen(pen)
+            painter.drawPath(path)
 
 
 class _LegendSample(ItemSample):
@@ -123,58 +231,140 @@ class _LegendSample(ItemSample):
         event.ignore()
 
 
-class _Series:
-    """The items drawing one bilan: a filled polygon with vertex markers, and the NE markers."""
+def _draw_marker(
+    painter: QPainter, at: QPointF, symbol: str, size: float, pen: QPen, brush: QBrush
+) -> None:
+    """A marker of `size` pixels on `at` (item coordinates), where pyqtgraph's scatter puts it.
+
+    A ScatterPlotItem blits each marker from a square image of ceil(size + pen width)
+    pixels, its top-left corner on the nearest whole pixel: the same snapping keeps
+    the markers as crisp as they were.
+    """
+    side = math.ceil(size + max(math.ceil(pen.widthF()), 1))
+    centre = painter.transform().map(at)
+    painter.save()
+    painter.resetTransform()
+    painter.translate(
+        math.floor(centre.x() - side / 2 + 0.5) + side / 2,
+        math.floor(centre.y() - side / 2 + 0.5) + side / 2,
+    )
+    drawSymbol(painter, symbol, size, pen, brush)
+    painter.restore()
+
+
+class _Polygon(QGraphicsItem):
+    """One bilan: the filled polygon through its vertices, a marker on each vertex.
+
+    Draws what a PlotDataItem (fillLevel "enclosed", antialiased, with symbols) drew,
+    as one light item. `opts` holds the same keys, for the legend's sample.
+    """
 
     def __init__(self, style: _SeriesStyle) -> None:
-        self.style = style
+        super().__init__()
         color = QColor(style.color)
         fill = QColor(color)
         fill.setAlpha(style.fill_alpha)
-        self.curve = pg.PlotDataItem(
-            pen=pg.mkPen(color, width=style.line_width, style=style.line_style),
-            fillLevel="enclosed",
-            fillBrush=pg.mkBrush(fill),
-            symbol=style.symbol,
-            symbolSize=style.symbol_size,
-            symbolPen=pg.mkPen(color, width=1),
-            symbolBrush=pg.mkBrush(color),
-            antialias=True,
+        self.opts: dict[str, Any] = {
+            "pen": pg.mkPen(color, width=style.line_width, style=style.line_style),
+            "fillBrush": pg.mkBrush(fill),
+            "symbol": style.symbol,
+            "symbolSize": style.symbol_size,
+            "symbolPen": pg.mkPen(color, width=1),
+            "symbolBrush": pg.mkBrush(color),
+        }
+        self._points: list[QPointF] = []
+        self._path = QPainterPath()
+        pad = 0.5  # the markers and the pen's width, well within half a level
+        self._bounds = QRectF(
+            -SCALE_MAX - pad, -SCALE_MAX - pad, 2 * (SCALE_MAX + pad), 2 * (SCALE_MAX + pad)
         )
+
+    def set_points(self, points: list[QPointF]) -> None:
+        self._points = points
+        self._path = QPainterPath()
+        if points:
+            self._path.moveTo(points[0])
+            for point in points[1:]:
+                self._path.lineTo(point)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        """Override QGraphicsItem::boundingRect."""
+        return self._bounds
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Override QGraphicsItem::paint."""
+        if not self._points:
+            return
+        opts = self.opts
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.fillPath(self._path, opts["fillBrush"])
+        painter.strokePath(self._path, opts["pen"])
+        for point in self._points:
+            _draw_marker(
+                painter,
+                point,
+                opts["symbol"],
+                opts["symbolSize"],
+                opts["symbolPen"],
+                opts["symbolBrush"],
+            )
+
+
+class _NeMarker(QGraphicsItem):
+    """The larger hollow marker at the centre, over the series, when some vertex is NE."""
+
+    def __init__(self, style: _SeriesStyle) -> None:
+        super().__init__()
+        self._symbol = style.symbol
+        self._size = style.ne_symbol_size
+        self._pen = pg.mkPen(QColor(style.color), width=2)
+        self._brush = pg.mkBrush("w")
+        self._bounds = QRectF(-0.5, -0.5, 1.0, 1.0)
+
+    def boundingRect(self) -> QRectF:
+        """Override QGraphicsItem::boundingRect."""
+        return self._bounds
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        """Override QGraphicsItem::paint."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        _draw_marker(painter, QPointF(0.0, 0.0), self._symbol, self._size, self._pen, self._brush)
+
+
+class _Series:
+    """The items drawing one bilan: a filled polygon with vertex markers, and the NE marker."""
+
+    def __init__(self, style: _SeriesStyle) -> None:
+        self.style = style
+        self.curve = _Polygon(style)
         self.curve.setZValue(style.z)
         # NE vertices sit at the centre like the others, but get a larger hollow marker on top,
         # so that "not assessed" never reads as a very low level.
-        self.ne_markers = pg.ScatterPlotItem(
-            symbol=style.symbol,
-            size=style.ne_symbol_size,
-            pen=pg.mkPen(color, width=2),
-            brush=pg.mkBrush("w"),
-            antialias=True,
-        )
+        self.ne_markers = _NeMarker(style)
         self.ne_markers.setZValue(style.z + 10)
 
-    def items(self) -> tuple[Any, ...]:
+    def items(self) -> tuple[QGraphicsItem, ...]:
         return (self.curve, self.ne_markers)
 
     def show(self, values: Sequence[float]) -> None:
         """Draw `values` (one per axis, 0–4) as a closed polygon; NE (0) gets a hollow marker."""
         count = len(values)
-        xs: list[float] = []
-        ys: list[float] = []
+        points = []
         for index, value in enumerate(values):
             dx, dy = _direction(index, count)
-            xs.append(dx * value)
-            ys.append(dy * value)
+            points.append(QPointF(dx * value, dy * value))
         # The closing point repeats the first vertex; its marker lands on the same spot.
-        self.curve.setData([*xs, xs[0]], [*ys, ys[0]])
-        centre = [0.0] if 0.0 in values else []
-        self.ne_markers.setData(centre, list(centre))
-        for item in self.items():
-            item.setVisible(True)
+        self.curve.set_points([*points, points[0]])
+        self.curve.setVisible(True)
+        self.ne_markers.setVisible(0.0 in values)
 
     def hide(self) -> None:
-        self.curve.setData([], [])
-        self.ne_markers.setData([], [])
+        self.curve.set_points([])
         for item in self.items():
             item.setVisible(False)
 
@@ -186,6 +376,9 @@ class RadarChart(QWidget):
     positionings change: the same items are updated in place. The scale never follows the
     data; only the widget's size decides how large the rings are drawn.
     """
+
+    _legend_height: float | None = None
+    """The legend row's height, the same for every radar (see _fix_row_heights)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -201,7 +394,8 @@ class RadarChart(QWidget):
         self._current: tuple[str, ...] = ()
         self._values: dict[str, list[float]] = {PREVIOUS: [], CURRENT: []}
         self._grid: list[Any] = []
-        self._labels: list[Any] = []
+        self._labels: list[RadarText] = []
+        self._legend_keys: list[str] = []
 
         self._view = pg.GraphicsLayoutWidget()
         self._view.setBackground("w")
@@ -275,7 +469,7 @@ class RadarChart(QWidget):
         self._values = {PREVIOUS: [], CURRENT: []}
         for series in self._series.values():
             series.hide()
-        self._legend.clear()
+        self._show_legend([])
         self._note.setVisible(False)
         self._fit_view()
         self._update_description()
@@ -297,19 +491,17 @@ class RadarChart(QWidget):
         self._previous = None if previous is None else tuple(previous)
         self._values = {PREVIOUS: previous_values or [], CURRENT: current_values}
 
-        self._legend.clear()
+        entries: list[tuple[str, str]] = []
         if previous_values is None or self._previous is None:
             self._series[PREVIOUS].hide()
         else:
             self._series[PREVIOUS].show(previous_values)
-            self._legend.addItem(
-                self._series[PREVIOUS].curve,
-                self._legend_text(previous_label or "Précédent", self._previous),
+            entries.append(
+                (PREVIOUS, self._legend_text(previous_label or "Précédent", self._previous))
             )
         self._series[CURRENT].show(current_values)
-        self._legend.addItem(
-            self._series[CURRENT].curve, self._legend_text(current_label, self._current)
-        )
+        entries.append((CURRENT, self._legend_text(current_label, self._current)))
+        self._show_legend(entries)
         self._note.setVisible("NE" in (*self._current, *(self._previous or ())))
         self._update_description()
 
@@ -384,32 +576,20 @@ class RadarChart(QWidget):
     def _make_grid(self) -> None:
         """The spokes, the rings at levels 1–4 with their symbols, and the axis labels."""
         directions = self._directions()
-        self._grid = []
-        for dx, dy in directions:
-            spoke = pg.PlotCurveItem(
-                [0.0, dx * SCALE_MAX], [0.0, dy * SCALE_MAX], pen=pg.mkPen(SPOKE_COLOR, width=1)
-            )
-            spoke.setZValue(GRID_Z)
-            self._grid.append(spoke)
+        grid = _Grid(directions)
+        grid.setZValue(GRID_Z)
+        self._grid = [grid]
+        symbol_fill = pg.mkBrush(255, 255, 255, 210)
         for level in range(1, SCALE_MAX + 1):
-            outer = level == SCALE_MAX
-            ring = pg.PlotCurveItem(
-                [dx * level for dx, _ in directions] + [directions[0][0] * level],
-                [dy * level for _, dy in directions] + [directions[0][1] * level],
-                pen=pg.mkPen(OUTER_RING_COLOR if outer else RING_COLOR, width=1.5 if outer else 1),
-                antialias=True,
-            )
-            ring.setZValue(GRID_Z)
-            self._grid.append(ring)
             # The level's symbol sits on the middle of the ring's first edge, between the first
             # two axes: never on a spoke, where it would hide a vertex.
-            symbol = pg.TextItem(
+            symbol = RadarText(
                 style_of(str(level)).symbol,
                 color=RING_LABEL_COLOR,
+                points=8.5,
                 anchor=(0.5, 0.5),
-                fill=pg.mkBrush(255, 255, 255, 210),
+                fill=symbol_fill,
             )
-            symbol.setFont(_bold_font(symbol, 8.5))
             symbol.setPos(
                 (directions[0][0] + directions[1][0]) * level / 2,
                 (directions[0][1] + directions[1][1]) * level / 2,
@@ -420,11 +600,10 @@ class RadarChart(QWidget):
         for (dx, dy), code, title in zip(directions, self._codes, self._titles, strict=True):
             # Anchored on the side facing the centre: right of the point on the right half,
             # above it at the top, and so on round the circle.
-            label = pg.TextItem(code, color=TEXT_COLOR, anchor=((1 - dx) / 2, (1 + dy) / 2))
-            label.setFont(_bold_font(label, 10))
-            tooltip = f"{code} — {title}" if title else code
-            label.setToolTip(tooltip)
-            label.textItem.setToolTip(tooltip)
+            label = RadarText(
+                code, color=TEXT_COLOR, points=10, anchor=((1 - dx) / 2, (1 + dy) / 2)
+            )
+            label.setToolTip(f"{code} — {title}" if title else code)
             label.setZValue(LABEL_Z)
             self._labels.append(label)
         self._grid.extend(self._labels)
@@ -440,7 +619,7 @@ class RadarChart(QWidget):
             return
         scale = min(half_w, half_h) / (SCALE_MAX * 1.15)  # pixels per level, no labels yet
         for (dx, dy), label in zip(self._directions(), self._labels, strict=True):
-            text = label.textItem.boundingRect()
+            text = label.boundingRect()
             for along, half, size in (
                 (abs(dx), half_w, text.width()),
                 (abs(dy), half_h, text.height()),
@@ -466,12 +645,29 @@ class RadarChart(QWidget):
         names = ", ".join(ne) if len(ne) <= NE_LEGEND_MAX_CODES else f"{len(ne)} compétences"
         return f"{label} (NE : {names})"
 
-    def _fix_row_heights(self) -> None:
-        """Size the legend row for two entries, whatever it shows: the radar must not jump."""
-        for series in self._series.values():
-            self._legend.addItem(series.curve, "Précédent — 00/00/0000")
-        height = self._legend.height() + 6
+    def _show_legend(self, entries: list[tuple[str, str]]) -> None:
+        """One legend entry per (series, text); the same series only get their texts changed."""
+        if [key for key, _ in entries] == self._legend_keys:
+            for (_, text), (_, label) in zip(entries, self._legend.items, strict=True):
+                if label.text != text:
+                    label.setText(text)
+            return
         self._legend.clear()
+        for key, text in entries:
+            self._legend.addItem(self._series[key].curve, text)
+        self._legend_keys = [key for key, _ in entries]
+
+    def _fix_row_heights(self) -> None:
+        """Size the legend row for two entries, whatever it shows: the radar must not jump.
+
+        The height depends only on the legend's font: measured once, by the first radar.
+        """
+        height = RadarChart._legend_height
+        if height is None:
+            for series in self._series.values():
+                self._legend.addItem(series.curve, "Précédent — 00/00/0000")
+            height = RadarChart._legend_height = self._legend.height() + 6
+            self._legend.clear()
         self._legend_row.setMinimumHeight(height)
         self._legend_row.setMaximumHeight(height)
 
