@@ -55,18 +55,65 @@ def _day(value: dt.date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+Cell = dict[int, Any]
+"""What a cell answers, by role (int); a role not in it answers None."""
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_LEVEL = int(LEVEL_ROLE)
+_LEVEL_CELLS: dict[tuple[str, bool], Cell] = {}
+_NO_LEVEL: Cell = {_DISPLAY: "—"}
+
+
+def _level_cell(level: str | None, current: bool) -> Cell:
+    """A Précédent or Actuel cell; the same few are shared by every table (read-only)."""
+    if level is None:
+        return _NO_LEVEL
+    cell = _LEVEL_CELLS.get((level, current))
+    if cell is None:
+        style = style_of(level)
+        text = f"{style.symbol}  {style.label}"
+        cell = {
+            _DISPLAY: text,
+            _ACCESSIBLE: text,
+            _BACKGROUND: QBrush(QColor(style.color)),
+            _FOREGROUND: QBrush(QColor(style.text_color)),
+            _LEVEL: level,
+        }
+        if current:
+            cell[_TOOLTIP] = "Cliquer (ou Entrée) pour choisir le niveau"
+        _LEVEL_CELLS[(level, current)] = cell
+    return cell
+
+
 class BilanRowsModel(QAbstractTableModel):
-    """Bilan des compétences: one row per CC; Précédent (read-only) and Actuel (editable)."""
+    """Bilan des compétences: one row per CC; Précédent (read-only) and Actuel (editable).
+
+    Each cell's answers are made once per sheet (and per change of level), not at every
+    call of data(): the table asks for every role of every cell at each layout and paint.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._sheet: BilanSheet | None = None
         self._current: dict[int, str] = {}
+        self._cells: list[list[Cell]] = []
 
     def set_sheet(self, sheet: BilanSheet) -> None:
         self.beginResetModel()
         self._sheet = sheet
         self._current = {row.common_competency_id: row.current for row in sheet.rows}
+        self._cells = [
+            [
+                {_DISPLAY: f"{row.code} {row.title}", _TOOLTIP: f"{row.code} — {row.title}"},
+                _level_cell(row.previous, False),
+                _level_cell(row.current, True),
+            ]
+            for row in sheet.rows
+        ]
         self.endResetModel()
 
     def current_levels(self) -> dict[int, str]:
@@ -75,12 +122,13 @@ class BilanRowsModel(QAbstractTableModel):
     def set_current(self, row: int, level: str) -> None:
         assert self._sheet is not None
         self._current[self._sheet.rows[row].common_competency_id] = level
+        self._cells[row][CURRENT] = _level_cell(level, True)
         index = self.index(row, CURRENT)
         self.dataChanged.emit(index, index)
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         """Override QAbstractItemModel::rowCount."""
-        return 0 if parent.isValid() or self._sheet is None else len(self._sheet.rows)
+        return 0 if parent.isValid() else len(self._cells)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         """Override QAbstractItemModel::columnCount."""
@@ -103,34 +151,10 @@ class BilanRowsModel(QAbstractTableModel):
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override QAbstractItemModel::data."""
-        if not index.isValid() or self._sheet is None:
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._cells) and 0 <= column < 3) or not index.isValid():
             return None
-        if not (0 <= index.row() < len(self._sheet.rows) and 0 <= index.column() < 3):
-            return None
-        row = self._sheet.rows[index.row()]
-        if index.column() == COMPETENCY:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return f"{row.code} {row.title}"
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{row.code} — {row.title}"
-            return None
-        level = (
-            row.previous if index.column() == PREVIOUS else self._current[row.common_competency_id]
-        )
-        if level is None:
-            return "—" if role == Qt.ItemDataRole.DisplayRole else None
-        style = style_of(level)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{style.symbol}  {style.label}"
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(style.color))
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor(style.text_color))
-        if role == LEVEL_ROLE:
-            return level
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == CURRENT:
-            return "Cliquer (ou Entrée) pour choisir le niveau"
-        return None
+        return self._cells[row][column].get(int(role))
 
 
 class BilanEditor(QDialog):
