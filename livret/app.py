@@ -468,12 +468,13 @@ def _bench_login_from_stdin(login: QDialog) -> None:
 
 
 def _bench_report_and_quit(app: QApplication, window: QWidget | None) -> None:
+    painted_s = time.perf_counter() - _started_at() - _bench_waited_s
     import psutil
 
     dashboard = getattr(window, "dashboard", None)
     _bench_print(
         {
-            "painted_s": round(time.perf_counter() - _started_at() - _bench_waited_s, 4),
+            "painted_s": round(painted_s, 4),
             "waited_s": round(_bench_waited_s, 4),
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
             "learner_shown": dashboard is not None and dashboard.shown_learner_id() is not None,

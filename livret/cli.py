@@ -8,17 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from livret import (
-    __version__,
-    cli_establishment,
-    cli_export,
-    cli_import,
-    cli_import_results,
-    cli_learners,
-    cli_marks,
-    cli_referentiel,
-    cli_users,
-)
+from livret import __version__
 from livret.domain.errors import LivretError
 
 
@@ -49,6 +39,18 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Here, not at the top: the GUI alone (livret [--db X]) needs none of them.
+    from livret import (
+        cli_establishment,
+        cli_export,
+        cli_import,
+        cli_import_results,
+        cli_learners,
+        cli_marks,
+        cli_referentiel,
+        cli_users,
+    )
+
     db_help = "fichier SQLite (chemin) ou adresse de serveur (postgresql://…) ; "
     db_help += "par défaut : la base du dossier de données de l'utilisateur"
     common = _FrenchParser(add_help=False)
@@ -109,9 +111,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _gui_only(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`livret [--db X] [--demo]`, read without building every sub-command's parser.
+
+    The GUI starts sooner so (the sub-commands' modules import their services). Any
+    other argument, or one argparse would refuse, gets None: the full parser reads it.
+    """
+    args = argparse.Namespace(command=None, demo=False)
+    rest = list(argv)
+    while rest:
+        argument = rest.pop(0)
+        if argument == "--demo":
+            args.demo = True
+        elif argument == "--db" and rest and not rest[0].startswith("-"):
+            args.db = rest.pop(0)
+        elif argument.startswith("--db=") and len(argument) > len("--db="):
+            args.db = argument.removeprefix("--db=")
+        else:
+            return None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _gui_only(sys.argv[1:] if argv is None else argv) or build_parser().parse_args(argv)
     db: str | None = getattr(args, "db", None)
+    if args.command is None:
+        return _run(lambda: _gui(db, demo=args.demo))
+    from livret import (
+        cli_establishment,
+        cli_export,
+        cli_import,
+        cli_import_results,
+        cli_learners,
+        cli_marks,
+        cli_referentiel,
+        cli_users,
+    )
+
     handlers: dict[tuple[str | None, str | None], Callable[[argparse.Namespace, str | None], int]]
     handlers = {
         ("db", "init"): _db_init,
@@ -139,10 +175,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         or getattr(args, "establishment_command", None)
         or getattr(args, "learner_command", None)
     )
+    return _run(lambda: handlers[(args.command, sub)](args, db))
+
+
+def _run(command: Callable[[], int]) -> int:
+    """Run a command; a LivretError or an unexpected exception is one French line."""
     try:
-        if args.command is None:
-            return _gui(db, demo=args.demo)
-        return handlers[(args.command, sub)](args, db)
+        return command()
     except LivretError as exc:
         print(f"livret : erreur : {exc.message}", file=sys.stderr)
         return 1

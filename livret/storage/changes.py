@@ -17,7 +17,6 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-import psycopg
 from sqlalchemy import URL, Engine, delete, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -224,6 +223,8 @@ class _Listener(threading.Thread):
         self._stopping = threading.Event()
 
     def run(self) -> None:
+        import psycopg  # a server's listener only: a SQLite file never loads the driver
+
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(self._address, autocommit=True, connect_timeout=5) as conn:
