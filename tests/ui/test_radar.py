@@ -172,3 +172,29 @@ def test_grabs_to_an_image_in_the_current_colour(radar: RadarChart) -> None:
 
     assert _has_colour(image, CURRENT_COLOR)
     assert image.pixelColor(2, 2) == QColor("white")
+
+
+def test_every_radar_is_laid_out_alike(radar: RadarChart, qtbot: QtBot) -> None:
+    """The legend row's height is measured once: a second radar draws at the same scale."""
+    radar.set_series(PREVIOUS, "Précédent — 20/03/2026", CURRENT, "Actuel — 27/11/2026")
+    other = RadarChart()
+    qtbot.addWidget(other)
+    other.set_axes(CODES, TITLES)
+    other.set_series(PREVIOUS, "Précédent — 20/03/2026", CURRENT, "Actuel — 27/11/2026")
+    other.resize(radar.size())
+    other.show()
+    qtbot.waitExposed(other)
+    qtbot.wait(10)  # the layout's posted requests
+
+    assert other.view_range() == radar.view_range()
+    assert _axis_labels(other) == _axis_labels(radar)
+
+
+def test_legend_follows_the_series_in_place(radar: RadarChart) -> None:
+    radar.set_series(PREVIOUS, "Précédent — 20/03/2026", CURRENT, "Actuel — 27/11/2026")
+    radar.set_series(PREVIOUS, "Précédent — 20/03/2026", ["3"] * 13, "Actuel — 28/11/2026")
+
+    assert radar.legend_labels() == [
+        "Précédent — 20/03/2026 (NE : CC3.1)",
+        "Actuel — 28/11/2026",
+    ]
