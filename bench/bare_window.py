@@ -34,7 +34,9 @@ class _PaintProbe(QObject):
         import psutil
 
         rss_mb = psutil.Process().memory_info().rss / 2**20
-        print(json.dumps({"painted_s": round(painted_s, 4), "rss_mb": round(rss_mb, 1)}), flush=True)
+        print(
+            json.dumps({"painted_s": round(painted_s, 4), "rss_mb": round(rss_mb, 1)}), flush=True
+        )
         self._app.quit()
 
 
