@@ -63,6 +63,7 @@ __all__ = [
     "format_mark",
     "render_bilan_pdf",
     "render_bilans_pdf",
+    "render_class_pdfs",
 ]
 
 WATERMARK = "BROUILLON"
@@ -103,12 +104,8 @@ CELL_PAD_BOTTOM = 3.5
 
 def render_bilan_pdf(document: BilanDocument) -> bytes:
     """The PDF of one bilan."""
-    author = f"{document.establishment} — {document.author}" if document.author else None
     return _render(
-        [document],
-        title=document.title,
-        author=author or document.establishment,
-        subject=_subject(document),
+        [document], title=document.title, author=_author(document), subject=_subject(document)
     )
 
 
@@ -136,6 +133,60 @@ def render_bilans_pdf(
     )
 
 
+def render_class_pdfs(
+    documents: Sequence[BilanDocument], *, title: str, subject: str
+) -> tuple[bytes, list[bytes]]:
+    """The combined PDF of a class and each bilan's own PDF, rendered once.
+
+    The combined PDF is laid out and drawn once; each bilan's PDF is made of that
+    bilan's pages copied out of it (pypdf), with the metadata render_bilan_pdf gives it.
+    Each bilan starts a new page and numbers its own pages, so its pages are those it
+    has when rendered alone.
+    """
+    if not documents:
+        raise ValueError("Aucun bilan à mettre dans le PDF.")
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    establishments = sorted({document.establishment for document in documents})
+    page_sections: list[int] = []
+    combined = _render(
+        documents,
+        title=title,
+        author=" ; ".join(establishments),
+        subject=subject,
+        page_sections=page_sections,
+    )
+    reader = PdfReader(io.BytesIO(combined))
+    info = dict(reader.metadata or {})
+    pages: dict[int, list[int]] = {}
+    for number, section in enumerate(page_sections):
+        pages.setdefault(section, []).append(number)
+    singles: list[bytes] = []
+    for index, document in enumerate(documents):
+        writer = PdfWriter()
+        for number in pages[index]:
+            writer.add_page(reader.pages[number])
+        writer.add_metadata(
+            {
+                **info,
+                "/Title": document.title,
+                "/Author": _author(document),
+                "/Subject": _subject(document),
+            }
+        )
+        writer._root_object[NameObject("/Lang")] = TextStringObject("fr-FR")
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        singles.append(buffer.getvalue())
+    return combined, singles
+
+
+def _author(document: BilanDocument) -> str:
+    author = f"{document.establishment} — {document.author}" if document.author else None
+    return author or document.establishment
+
+
 # -- document assembly ------------------------------------------------------------------
 
 
@@ -148,7 +199,15 @@ class _Section:
     draft: bool
 
 
-def _render(documents: Sequence[BilanDocument], *, title: str, author: str, subject: str) -> bytes:
+def _render(
+    documents: Sequence[BilanDocument],
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    page_sections: list[int] | None = None,
+) -> bytes:
+    """The PDF; `page_sections`, when given, receives the index of each page's bilan."""
     register_fonts()
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -202,7 +261,7 @@ def _render(documents: Sequence[BilanDocument], *, title: str, author: str, subj
         if index:
             story.extend([NextPageTemplate(f"bilan-{index}"), PageBreak()])
         story.extend(_bilan_story(document))
-    doc.build(story, canvasmaker=functools.partial(_NumberedCanvas, sections))
+    doc.build(story, canvasmaker=functools.partial(_NumberedCanvas, sections, page_sections))
     return buffer.getvalue()
 
 
@@ -238,10 +297,17 @@ class _NumberedCanvas(Canvas):
     that the coloured cells of the table do not hide it.
     """
 
-    def __init__(self, sections: Sequence[_Section], *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sections: Sequence[_Section],
+        page_sections: list[int] | None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.livret_section = 0
         self._sections = sections
+        self._page_sections = page_sections
         self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:
@@ -254,6 +320,8 @@ class _NumberedCanvas(Canvas):
         totals: dict[int, int] = {}
         for page in self._pages:
             totals[page["livret_section"]] = totals.get(page["livret_section"], 0) + 1
+        if self._page_sections is not None:
+            self._page_sections[:] = [page["livret_section"] for page in self._pages]
         seen: dict[int, int] = {}
         for page in self._pages:
             self.__dict__.update(page)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy.orm import aliased
 
 from livret.domain.errors import LivretError, NotFound, ValidationError
 from livret.domain.permissions import (
@@ -32,11 +33,11 @@ from livret.domain.permissions import (
 )
 from livret.domain.roles import Actor
 from livret.reports.document import BilanDocument, BilanDocumentRow
-from livret.services.bilans import BilanService, BilanSheet, read_sheet
+from livret.services.bilans import NOT_EVALUATED, BilanSheet, read_sheet
 from livret.services.database import Database
 from livret.services.dto import display_name, sort_key
 from livret.services.establishment import EstablishmentInfo, read_establishment
-from livret.storage import models
+from livret.storage import audit_chain, models
 
 MAX_FILE_NAME = 120
 """Longest file name written (with its extension): far from Windows' 255, leaves room
@@ -120,7 +121,6 @@ class ExportService:
     ) -> None:
         self._database = database
         self._actor = actor
-        self._bilans = BilanService(database, actor)
         self._clock = clock
 
     # -- one bilan ---------------------------------------------------------------------
@@ -188,7 +188,7 @@ class ExportService:
         this class get no PDF: they are listed in `skipped` with the reason.
         """
         require_all(self._actor, Action.EXPORT_CLASS_PDFS)
-        from livret.reports.bilan_pdf import render_bilan_pdf, render_bilans_pdf
+        from livret.reports.bilan_pdf import render_class_pdfs
 
         with self._database.snapshot() as connection:
             klass = _find_class(connection, class_code, school_year)
@@ -198,32 +198,28 @@ class ExportService:
         if progress is not None:
             progress(0, total)
 
-        documents: list[BilanDocument] = []
         files: list[Path] = []
-        used: set[str] = set()
-        for bilan_id in chosen:
-            document, facts = self._documents([bilan_id])[bilan_id]
-            name = _unique(_bilan_file_name(document, facts), used)
-            target = out_dir / name
-            _write(target, render_bilan_pdf(document))
-            documents.append(document)
-            files.append(target)
-            if progress is not None:
-                progress(len(files), total)
-
         combined: Path | None = None
-        if documents:
+        if chosen:
+            read = self._documents(chosen)
+            documents = [read[bilan_id][0] for bilan_id in chosen]
+            title = f"Conseil de classe — {klass.label} ({klass.year_label})"
+            combined_pdf, singles = render_class_pdfs(
+                documents,
+                title=title,
+                subject=f"Bilans intermédiaires de compétences — {len(documents)} apprenants",
+            )
+            used: set[str] = set()
+            for bilan_id, document, data in zip(chosen, documents, singles, strict=True):
+                name = _unique(_bilan_file_name(document, read[bilan_id][1]), used)
+                target = out_dir / name
+                _write(target, data)
+                files.append(target)
+                if progress is not None:
+                    progress(len(files), total)
             today = self._clock().date().isoformat()
             combined = out_dir / safe_file_name(f"{klass.code}_conseil_de_classe_{today}")
-            title = f"Conseil de classe — {klass.label} ({klass.year_label})"
-            _write(
-                combined,
-                render_bilans_pdf(
-                    documents,
-                    title=title,
-                    subject=f"Bilans intermédiaires de compétences — {len(documents)} apprenants",
-                ),
-            )
+            _write(combined, combined_pdf)
             if progress is not None:
                 progress(total, total)
         return ClassExport(
@@ -280,18 +276,177 @@ class ExportService:
                 raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
             owner = owners[bilan_id]
             require_bilan(self._actor, Action.EXPORT_BILAN_PDF, owner.learner_id, owner.status)
-        sheets = {bilan_id: self._bilans.sheet(bilan_id) for bilan_id in bilan_ids}
         with self._database.snapshot() as connection:
             establishment = read_establishment(connection)
+            contents = read_contents(connection, bilan_ids)
             facts = _facts(connection, bilan_ids)
         now = self._clock()
         result: dict[int, tuple[BilanDocument, _Facts]] = {}
-        for bilan_id, sheet in sheets.items():
-            if bilan_id not in facts:
+        for bilan_id in bilan_ids:
+            if bilan_id not in facts or bilan_id not in contents:
                 raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
-            document = _document(sheet, facts[bilan_id], establishment, now)
+            document = _content_document(contents[bilan_id], facts[bilan_id], establishment, now)
             result[bilan_id] = (document, facts[bilan_id])
         return result
+
+
+@dataclass(frozen=True, slots=True)
+class BilanContent:
+    """What a bilan's PDF shows of its sheet (BilanSheet without the editor's history)."""
+
+    learner_name: str
+    class_label: str | None
+    school_year_label: str | None
+    status: str
+    bilan_date: dt.date
+    constats: str
+    conseils: str
+    author: str | None
+    finalized_at: dt.datetime | None
+    finalized_by: str | None
+    previous_date: dt.date | None
+    rows: tuple[BilanDocumentRow, ...]
+
+
+_author, _finalizer = aliased(models.User), aliased(models.User)
+
+
+def read_contents(connection: Connection, bilan_ids: Sequence[int]) -> dict[int, BilanContent]:
+    """The printable content of many bilans in four queries, whatever their number.
+
+    The same as livret.services.bilans.read_sheet gives, bilan by bilan: the previous
+    bilan is the learner's latest other final bilan (before this one when this one is
+    final), a final bilan lists the CCs recorded when it was finalized, a draft today's.
+    """
+    if not bilan_ids:
+        return {}
+    bilan, learner = models.Bilan, models.Learner
+    klass, year = models.SchoolClass, models.SchoolYear
+    heads = connection.execute(
+        select(
+            bilan.id,
+            bilan.learner_id,
+            learner.family_name,
+            learner.first_name,
+            klass.label,
+            year.label,
+            bilan.status,
+            bilan.bilan_date,
+            bilan.constats,
+            bilan.conseils,
+            _author.display_name,
+            bilan.finalized_at,
+            _finalizer.display_name,
+            bilan.cc_snapshot,
+        )
+        .join(learner, learner.id == bilan.learner_id)
+        .outerjoin(klass, klass.id == bilan.class_id)
+        .outerjoin(year, year.id == klass.school_year_id)
+        .outerjoin(_author, _author.id == bilan.author_id)
+        .outerjoin(_finalizer, _finalizer.id == bilan.finalized_by_id)
+        .where(bilan.id.in_(list(bilan_ids)))
+    ).all()
+    if not heads:
+        return {}
+    # Every final bilan of these learners, to find each one's previous bilan.
+    finals: dict[int, list[tuple[dt.date, int]]] = {}
+    for bilan_id, learner_id, bilan_date in connection.execute(
+        select(bilan.id, bilan.learner_id, bilan.bilan_date).where(
+            bilan.learner_id.in_(sorted({head[1] for head in heads})), bilan.status == "final"
+        )
+    ):
+        finals.setdefault(learner_id, []).append((bilan_date, bilan_id))
+    previous: dict[int, tuple[int, dt.date] | None] = {}
+    for head in heads:
+        bilan_id, learner_id, status, bilan_date = head[0], head[1], head[6], head[7]
+        candidates = [
+            (date, other)
+            for date, other in finals.get(learner_id, ())
+            if other != bilan_id and (status != "final" or (date, other) < (bilan_date, bilan_id))
+        ]
+        latest = max(candidates, default=None)
+        previous[bilan_id] = None if latest is None else (latest[1], latest[0])
+    wanted = {head[0] for head in heads} | {p[0] for p in previous.values() if p is not None}
+    positioning = models.Positioning
+    levels: dict[tuple[int, int], str] = {
+        (owner, cc_id): level
+        for owner, cc_id, level in connection.execute(
+            select(positioning.bilan_id, positioning.common_competency_id, positioning.level).where(
+                positioning.bilan_id.in_(sorted(wanted))
+            )
+        )
+    }
+    snapshots: dict[str | None, tuple[audit_chain.SnapshotEntry, ...]] = {}
+    current: tuple[audit_chain.SnapshotEntry, ...] | None = None
+    contents: dict[int, BilanContent] = {}
+    for head in heads:
+        (bilan_id, _, family_name, first_name, class_label, year_label, status) = head[:7]
+        bilan_date, constats, conseils, author, finalized_at, finalized_by, stored = head[7:]
+        snapshot = None
+        if status == "final":
+            if stored not in snapshots:
+                loaded = audit_chain.load_snapshot(stored)
+                if loaded is not None:
+                    snapshots[stored] = loaded
+            snapshot = snapshots.get(stored)
+        if snapshot is None:
+            if current is None:
+                current = audit_chain.current_snapshot(connection)
+            snapshot = current
+        before = previous[bilan_id]
+        previous_id = None if before is None else before[0]
+        contents[bilan_id] = BilanContent(
+            learner_name=display_name(family_name, first_name),
+            class_label=class_label,
+            school_year_label=year_label,
+            status=status,
+            bilan_date=bilan_date,
+            constats=constats,
+            conseils=conseils,
+            author=author,
+            finalized_at=finalized_at,
+            finalized_by=finalized_by,
+            previous_date=None if before is None else before[1],
+            rows=tuple(
+                BilanDocumentRow(
+                    entry.code,
+                    entry.title,
+                    None
+                    if previous_id is None
+                    else levels.get((previous_id, entry.common_competency_id), NOT_EVALUATED),
+                    levels.get((bilan_id, entry.common_competency_id), NOT_EVALUATED),
+                )
+                for entry in snapshot
+            ),
+        )
+    return contents
+
+
+def _content_document(
+    content: BilanContent, facts: _Facts, establishment: EstablishmentInfo, now: dt.datetime
+) -> BilanDocument:
+    return BilanDocument(
+        establishment=establishment.name,
+        establishment_uai=establishment.uai,
+        establishment_city=establishment.city,
+        establishment_logo=establishment.logo,
+        learner_name=content.learner_name,
+        ine=facts.ine,
+        class_label=content.class_label,
+        school_year_label=content.school_year_label,
+        bilan_date=content.bilan_date,
+        status=content.status,
+        author=content.author,
+        finalized_at=content.finalized_at,
+        finalized_by=content.finalized_by,
+        previous_date=content.previous_date,
+        rows=content.rows,
+        constats=content.constats,
+        conseils=content.conseils,
+        mark=facts.mark,
+        mark_ne_count=facts.ne_count,
+        generated_at=now,
+    )
 
 
 def _document(
