@@ -28,12 +28,16 @@ from livret.services.dto import (
     ResultInfo,
 )
 from livret.storage import models
+from livret.storage.fast_read import fetch_rows
 
 NOT_EVALUATED = "NE"
 
 
 class DashboardService:
-    """Builds the LearnerDashboard DTO (seven queries, whatever the learner's history)."""
+    """Builds the LearnerDashboard DTO (seven queries, whatever the learner's history).
+
+    The rows come through storage.fast_read: plain tuples at the driver's pace.
+    """
 
     def __init__(self, database: Database, actor: Actor) -> None:
         self._database = database
@@ -45,16 +49,16 @@ class DashboardService:
         require_learner(self._actor, Action.VIEW_DASHBOARD, learner_id)
         bind = {"learner_id": learner_id}
         with self._database.snapshot() as connection:
-            learner_row = connection.execute(_LEARNER_QUERY, bind).first()
-            if learner_row is None:
+            learner_rows = fetch_rows(connection, _LEARNER_QUERY, bind)
+            if not learner_rows:
                 raise NotFound(f"Apprenant introuvable (n° {learner_id}).")
-            cc_rows = connection.execute(_COMMON_COMPETENCIES_QUERY).all()
-            criterion_rows = connection.execute(_CRITERIA_QUERY, bind).all()
-            evaluation_rows = connection.execute(_EVALUATIONS_QUERY, bind).all()
-            result_rows = connection.execute(_RESULTS_QUERY, bind).all()
-            bilan_rows = connection.execute(_BILANS_QUERY, bind).all()
-            positioning_rows = connection.execute(_POSITIONINGS_QUERY, bind).all()
-        learner = LearnerInfo(*learner_row)
+            cc_rows = fetch_rows(connection, _COMMON_COMPETENCIES_QUERY, {})
+            criterion_rows = fetch_rows(connection, _CRITERIA_QUERY, bind)
+            evaluation_rows = fetch_rows(connection, _EVALUATIONS_QUERY, bind)
+            result_rows = fetch_rows(connection, _RESULTS_QUERY, bind)
+            bilan_rows = fetch_rows(connection, _BILANS_QUERY, bind)
+            positioning_rows = fetch_rows(connection, _POSITIONINGS_QUERY, bind)
+        learner = LearnerInfo(*learner_rows[0])
         common_competencies = [CommonCompetencyInfo(*row) for row in cc_rows]
         criteria = [CriterionInfo(*row) for row in criterion_rows]
 
@@ -69,9 +73,11 @@ class DashboardService:
         index_of = {evaluation.id: index for index, evaluation in enumerate(evaluations)}
 
         results_by_criterion: dict[int, list[ResultInfo]] = defaultdict(list)
+        # tuple.__new__ skips the NamedTuple's Python-level __new__: a thousand rows a switch.
+        new, result_info = tuple.__new__, ResultInfo
         for evaluation_id, criterion_id, level, comment in result_rows:
             results_by_criterion[criterion_id].append(
-                ResultInfo(index_of[evaluation_id], level, comment)
+                new(result_info, (index_of[evaluation_id], level, comment))
             )
         rows_by_cc: dict[int, list[CriterionRow]] = defaultdict(list)
         for criterion in criteria:

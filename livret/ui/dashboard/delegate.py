@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QStaticText, QTransform
 from PySide6.QtWidgets import (
     QHeaderView,
     QStyle,
@@ -27,6 +27,8 @@ UNDERLINE_WIDTH = 3
 CURRENT_BORDER = QColor("#0d47a1")
 ABSENT_BORDER = QColor("#757575")
 BILANS_LABEL_BACKGROUND = QColor("#bbdefb")
+LABEL_CACHE_SIZE = 2_000
+"""Row labels laid out and kept (a few référentiels' criteria)."""
 
 
 class MarkDelegate(QStyledItemDelegate):
@@ -48,61 +50,91 @@ class MarkDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        """Override QStyledItemDelegate::paint."""
-        cell = self._model.cell_paint(index.row(), index.column())
-        rect: QRect = option.rect
-        if cell.kind is CellKind.EMPTY:
-            if cell.background is not None:
-                painter.fillRect(rect, cell.background)
-        else:
-            painter.save()
-            self._paint_tile(painter, option, rect, cell)
-            painter.restore()
-        if cell.bar_left:
-            painter.fillRect(QRect(rect.left(), rect.top(), BAR_WIDTH, rect.height()), BAR_COLOR)
-        if cell.bar_right:
-            painter.fillRect(
-                QRect(rect.right() - BAR_WIDTH + 1, rect.top(), BAR_WIDTH, rect.height()), BAR_COLOR
-            )
-
-    def _paint_tile(
-        self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect, cell: CellPaint
-    ) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if cell.kind is CellKind.MARK:
-            tile = rect.adjusted(2, 2, -2, -2 - (UNDERLINE_WIDTH + 1))
-        else:
-            tile = rect.adjusted(2, 2, -2, -2)
-        absent = cell.level == "ABS"
-        if cell.kind is CellKind.CURRENT:
-            painter.setPen(QPen(CURRENT_BORDER, 2))
-        elif absent:
-            painter.setPen(QPen(ABSENT_BORDER, 1, Qt.PenStyle.DashLine))
-        else:
-            painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(cell.background or QColor("white"))
-        painter.drawRoundedRect(tile, 3, 3)
+        """Override QStyledItemDelegate::paint (DashboardTable paints its cells itself)."""
         state = option.state
-        if state & QStyle.StateFlag.State_HasFocus or state & QStyle.StateFlag.State_Selected:
-            painter.setPen(QPen(QColor("#000000"), 1, Qt.PenStyle.DotLine))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(tile.adjusted(-1, -1, 1, 1), 3, 3)
-        painter.setPen(cell.foreground or QColor("black"))
-        font = QFont(option.font)
-        font.setBold(True)
-        font.setStrikeOut(absent)
-        painter.setFont(font)
-        painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, cell.text)
-        if cell.underline:
-            painter.fillRect(
-                QRect(
-                    rect.left() + 1,
-                    rect.bottom() - UNDERLINE_WIDTH - 1,
-                    rect.width() - 2,
-                    UNDERLINE_WIDTH,
-                ),
-                QColor("#000000"),
-            )
+        focused = bool(
+            state & QStyle.StateFlag.State_HasFocus or state & QStyle.StateFlag.State_Selected
+        )
+        paint_cell(
+            painter,
+            option.rect,
+            self._model.cell_paint(index.row(), index.column()),
+            TileFonts(option.font),
+            focused=focused,
+        )
+
+
+class TileFonts:
+    """The two fonts of the tiles (bold; bold struck out for ABS), made once per paint."""
+
+    def __init__(self, font: QFont) -> None:
+        self.bold = QFont(font)
+        self.bold.setBold(True)
+        self.absent = QFont(self.bold)
+        self.absent.setStrikeOut(True)
+
+
+_WHITE = QColor("white")
+_BLACK = QColor("#000000")
+_CURRENT_PEN = QPen(CURRENT_BORDER, 2)
+_ABSENT_PEN = QPen(ABSENT_BORDER, 1, Qt.PenStyle.DashLine)
+_FOCUS_PEN = QPen(_BLACK, 1, Qt.PenStyle.DotLine)
+
+
+def paint_cell(
+    painter: QPainter, rect: QRect, cell: CellPaint, fonts: TileFonts, *, focused: bool
+) -> None:
+    """One cell: its background, or a mark's tile; then its period bars.
+
+    Leaves the painter's pen, brush and font changed (the caller paints many cells).
+    """
+    if cell.kind is CellKind.EMPTY:
+        if cell.background is not None:
+            painter.fillRect(rect, cell.background)
+    else:
+        _paint_tile(painter, rect, cell, fonts, focused)
+    if cell.bar_left:
+        painter.fillRect(QRect(rect.left(), rect.top(), BAR_WIDTH, rect.height()), BAR_COLOR)
+    if cell.bar_right:
+        painter.fillRect(
+            QRect(rect.right() - BAR_WIDTH + 1, rect.top(), BAR_WIDTH, rect.height()), BAR_COLOR
+        )
+
+
+def _paint_tile(
+    painter: QPainter, rect: QRect, cell: CellPaint, fonts: TileFonts, focused: bool
+) -> None:
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if cell.kind is CellKind.MARK:
+        tile = rect.adjusted(2, 2, -2, -2 - (UNDERLINE_WIDTH + 1))
+    else:
+        tile = rect.adjusted(2, 2, -2, -2)
+    absent = cell.level == "ABS"
+    if cell.kind is CellKind.CURRENT:
+        painter.setPen(_CURRENT_PEN)
+    elif absent:
+        painter.setPen(_ABSENT_PEN)
+    else:
+        painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(cell.background or _WHITE)
+    painter.drawRoundedRect(tile, 3, 3)
+    if focused:
+        painter.setPen(_FOCUS_PEN)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(tile.adjusted(-1, -1, 1, 1), 3, 3)
+    painter.setPen(cell.foreground or _BLACK)
+    painter.setFont(fonts.absent if absent else fonts.bold)
+    painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, cell.text)
+    if cell.underline:
+        painter.fillRect(
+            QRect(
+                rect.left() + 1,
+                rect.bottom() - UNDERLINE_WIDTH - 1,
+                rect.width() - 2,
+                UNDERLINE_WIDTH,
+            ),
+            _BLACK,
+        )
 
 
 class RowHeader(QHeaderView):
@@ -112,6 +144,22 @@ class RowHeader(QHeaderView):
         super().__init__(Qt.Orientation.Vertical, parent)
         self.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._labels: dict[tuple[str, str, int], tuple[QStaticText, int]] = {}
+
+    def _label(self, text: str, font: QFont, width: int) -> tuple[QStaticText, int]:
+        """A criterion or bilans label, elided to `width`, laid out once (Qt's text layout
+        is most of a row's paint): the same labels come back at every learner switch."""
+        key = (text, font.key(), width)
+        label = self._labels.get(key)
+        if label is None:
+            metrics = QFontMetrics(font)
+            static = QStaticText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            static.prepare(QTransform(), font)
+            if len(self._labels) >= LABEL_CACHE_SIZE:
+                self._labels.clear()
+            label = self._labels[key] = (static, metrics.height())
+        return label
 
     def paintSection(self, painter: QPainter, rect: QRect, logicalIndex: int) -> None:
         """Override QHeaderView::paintSection."""
@@ -136,12 +184,9 @@ class RowHeader(QHeaderView):
             font.setBold(kind == RowKind.BILANS)
             painter.setFont(font)
             painter.setPen(self.palette().text().color())
-            elided = painter.fontMetrics().elidedText(
-                text, Qt.TextElideMode.ElideRight, text_rect.width()
-            )
-            painter.drawText(
-                text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
-            )
+            static, height = self._label(text, font, text_rect.width())
+            top = text_rect.top() + (text_rect.height() - height) // 2
+            painter.drawStaticText(text_rect.left(), top, static)
         painter.setPen(QColor("#cfd8dc"))
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.drawLine(rect.topRight(), rect.bottomRight())

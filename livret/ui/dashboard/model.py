@@ -99,6 +99,9 @@ def _colours(attribute: str) -> dict[str, QColor]:
 _BACKGROUNDS = _colours("color")
 _FOREGROUNDS = _colours("text_color")
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_HEADER_ROLES = frozenset(
+    {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ROW_KIND_ROLE, SECTION_ROLE}
+)
 _EMPTY = CellPaint(CellKind.EMPTY, "", None, None, None, False, False, False)
 
 
@@ -418,7 +421,13 @@ class DashboardModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        """Override QAbstractItemModel::headerData: the line of codes, and row labels."""
+        """Override QAbstractItemModel::headerData: the line of codes, and row labels.
+
+        Qt asks every section for a dozen roles at each new learner: the roles not
+        served return at once.
+        """
+        if role not in _HEADER_ROLES:
+            return None
         if orientation == Qt.Orientation.Horizontal:
             if not 0 <= section < self._layout.columns:
                 return None
@@ -481,6 +490,15 @@ class DashboardModel(QAbstractTableModel):
 
     def _mark_at(self, row: _Row, column: int) -> ResultInfo | None:
         return row.by_column.get(column)
+
+    def columns_to_paint(self, row_number: int) -> frozenset[int] | None:
+        """A criterion row's columns that are not blank (a mark or a period bar); None:
+        any column may be (title and bilans rows: ask cell_paint for each one shown)."""
+        row = self._layout.rows[row_number]
+        if row.kind is not RowKind.CRITERION:
+            return None
+        layout = self._layout
+        return frozenset(row.by_column).union(layout.bar_left, layout.bar_right)
 
     def cell_paint(self, row_number: int, column: int) -> CellPaint:
         """Everything to paint a cell, without going through QVariant roles."""

@@ -11,10 +11,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMenu,
     QPushButton,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,10 +37,12 @@ from livret.ui.dashboard.model import (
     suggestions_by_cc,
 )
 from livret.ui.dashboard.picker import LevelPicker
+from livret.ui.dashboard.table import DashboardTable
 from livret.ui.error_dialog import doing
 from livret.ui.load_failure import FailableArea, failure_reason
 from livret.ui.messages import show_error
 from livret.ui.text import count
+from livret.ui.widgets.one_line_label import OneLineLabel
 
 if TYPE_CHECKING:
     from livret.ui.bilan.editor import BilanEditor  # imported when opened (pyqtgraph)
@@ -101,9 +101,8 @@ class DashboardView(QWidget):
         self.picker: LevelPicker | None = None
 
         self.model = DashboardModel(self)
-        self.table = QTableView()
+        self.table = DashboardTable(self.model)
         self.table.setAccessibleName(self.tr("Tableau de bord de l'apprenant"))
-        self.table.setModel(self.model)
         self.table.setItemDelegate(MarkDelegate(self.model, self.table))
         self.row_header = RowHeader(self.table)
         self.table.setVerticalHeader(self.row_header)
@@ -118,14 +117,14 @@ class DashboardView(QWidget):
         self.table.clicked.connect(self._on_cell_activated)
         self.table.activated.connect(self._on_cell_activated)
 
-        self.title = QLabel(self.tr("Aucun apprenant choisi"))
+        # One-line labels: a new learner's texts repaint them, not the whole window.
+        self.title = OneLineLabel(self.tr("Aucun apprenant choisi"))
         self.title.setObjectName("learnerTitle")
         title_font = QFont(self.title.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
         title_font.setBold(True)
         self.title.setFont(title_font)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
+        self.summary = OneLineLabel()
 
         self._build_toolbar()
         top = QHBoxLayout()
