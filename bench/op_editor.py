@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from bench.core import BenchContext, Measurement
@@ -55,6 +56,28 @@ def settle(app: QApplication) -> None:
     app.processEvents()
 
 
+class _PaintCounter(QObject):
+    """Counts a widget's paint events: proof that the dialog was painted in the loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Override QObject::eventFilter."""
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+def close(app: QApplication, dialog: QDialog) -> None:
+    """Close and delete the dialog now (deleteLater alone waits for an event loop)."""
+    dialog.close()
+    dialog.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    settle(app)
+
+
 def paint(app: QApplication, dialog: QDialog) -> None:
     """Show the dialog and let Qt paint it as a user sees it.
 
@@ -93,9 +116,9 @@ def measure(context: BenchContext) -> list[Measurement]:
     drafts = [
         row[0]
         for row in raw.execute(
-            "SELECT id FROM bilan WHERE status = 'draft' ORDER BY id LIMIT 50"
+            f"SELECT id FROM bilan WHERE status = 'draft' ORDER BY id LIMIT {SAMPLE}"
         ).fetchall()
-    ][:SAMPLE]
+    ]
     if not drafts:
         raise RuntimeError("no draft bilan in this database")
     bilans = BilanService(context.database, command_line_actor(context.database))
@@ -106,21 +129,23 @@ def measure(context: BenchContext) -> list[Measurement]:
     settle(app)
     sizes: list[tuple[int, int]] = []
 
+    counter = _PaintCounter()
+
     def open_editor(bilan_id: int) -> None:
         editor = BilanEditor(bilans, bilans.sheet(bilan_id), {}, can_unlock=True, parent=parent)
+        editor.installEventFilter(counter)
+        paints = counter.paints
         paint(app, editor)
+        if counter.paints == paints:
+            raise RuntimeError(f"bilan {bilan_id}: the editor was not painted")
         sizes.append((editor.width(), editor.height()))
-        editor.close()  # nothing typed: closes without asking, nothing saved
-        editor.deleteLater()
-        settle(app)
+        close(app, editor)  # nothing typed: closes without asking, nothing saved
 
     def bare_dialog() -> None:
         dialog = QDialog(parent)
         dialog.resize(*sizes[-1])
         paint(app, dialog)
-        dialog.close()
-        dialog.deleteLater()
-        settle(app)
+        close(app, dialog)
 
     open_editor(drafts[0])  # warm-up: imports, fonts, first pyqtgraph scene
     bare_dialog()
