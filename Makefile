@@ -36,7 +36,7 @@ pytest: $(VENV)/.installed-dev
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
 
 bench: $(VENV)/.installed-dev
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE))
 
 # One-folder bundle in dist/livret (runs without Python installed).
 bundle: $(VENV)/.installed-run

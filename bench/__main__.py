@@ -1,232 +1,167 @@
-"""Run the benchmarks on the establishment-scale demo and print the figures.
+"""Run the benchmarks, write bench/results.json and the figures of bench/README.md.
 
-python -m bench [--db PATH] [--learners N]
+python -m bench [--scale class,establishment] [--backend sqlite,postgresql]
+                [--ops switch_learner,...] [--processes 3]
 
-The demo database (400 learners, 2 000 evaluations, ~500 000 results) is
-generated once into bench/out/ and reused. Each figure is set against its raw
-floor measured in the same run, so the ratios hold on any machine.
+Each operation runs in `--processes` separate processes, one after the other (so
+that they do not compete for the CPU); each process measures the app side and the
+raw floor on the same data, and each figure is the median over the processes of
+each process's p50, p95 and floor. `make bench` runs the class and establishment
+scales on SQLite and PostgreSQL; `make bench SCALE=region` the region scale on
+PostgreSQL. The databases are generated once (bench.databases) and reused.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import os
-import sqlite3
-import statistics
+import platform
+import subprocess
+import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from bench.core import SCALES, Measurement, figure
+from bench.databases import ensure
+from bench.operations import OPERATIONS
+from bench.report import update_readme
 
-from bench.results_import import bench_results_import
-from livret.services.bilans import BilanService
-from livret.services.catalog import CatalogService
-from livret.services.dashboard import DashboardService
-from livret.services.database import Database, open_database
-from livret.services.demo import create_demo
-from livret.services.exports import ExportService
-from livret.services.users import command_line_actor
-from livret.ui.bilan.editor import BilanEditor
-from livret.ui.dashboard.view import DashboardView
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-OUT = Path(__file__).resolve().parent / "out"
-ESTABLISHMENT = {"learners": 400, "evaluations": 2000, "seed": 1}
-
-RAW_DASHBOARD_QUERY = """
-SELECT r.level, r.comment, e.id, e.nature, e.eval_date, e.title, c.code, c.text
-FROM result r
-JOIN evaluation e ON e.id = r.evaluation_id
-JOIN criterion c ON c.id = r.criterion_id
-WHERE r.learner_id = ?
-"""
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def timed(action: Callable[[int], object], learner_id: int) -> float:
-    start = time.perf_counter()
-    action(learner_id)
-    return (time.perf_counter() - start) * 1000
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.json"
+PROCESSES = {"startup": 1}
+"""Operations that run their own processes (start-up: each run is a new app)."""
+FAILED: list[str] = []
+SKIPPED = {("region", "sqlite")}
+"""The region scale is a PostgreSQL one (an establishment server, not a file)."""
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", type=Path, default=OUT / "establishment.sqlite")
-    parser.add_argument("--learners", type=int, default=50, help="learners sampled")
+    parser.add_argument("--scale", default="class,establishment")
+    parser.add_argument("--backend", default="sqlite,postgresql")
+    parser.add_argument("--ops", default=",".join(OPERATIONS))
+    parser.add_argument("--processes", type=int, default=3)
+    parser.add_argument("--repetitions", type=int, default=30)
     args = parser.parse_args()
+    scales = _names(args.scale, SCALES)
+    backends = _names(args.backend, {"sqlite": 1, "postgresql": 1})
+    operations = _names(args.ops, OPERATIONS)
 
-    if not args.db.exists():
-        args.db.parent.mkdir(parents=True, exist_ok=True)
-        database, _ = open_database(str(args.db), create=True)
-        report = create_demo(database, **ESTABLISHMENT)
-        print(f"demo create (establishment): {report.seconds:.1f} s for {report.results} results")
-    else:
-        database, _ = open_database(str(args.db))
+    figures: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for scale in scales:
+        for backend in backends:
+            if (scale, backend) in SKIPPED:
+                continue
+            url, note = ensure(scale, backend)
+            if note:
+                notes.append(f"{backend}: {note}")
+            for operation in operations:
+                runs = _run(operation, url, scale, args.processes, args.repetitions)
+                for measurements in runs.values():
+                    entry = figure(scale, backend, measurements)
+                    entry["measured"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+                    figures.append(entry)
+                    _print(entry)
+    results = _merge(figures, notes)
+    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    update_readme(HERE / "README.md", results)
+    print(f"wrote {RESULTS.relative_to(HERE.parent)} and bench/README.md")
+    if FAILED:
+        print("failed: " + "; ".join(FAILED), file=sys.stderr)
+    return 1 if FAILED else 0
 
-    with database.engine.connect() as connection:
-        learner_ids = [
-            row[0]
-            for row in connection.exec_driver_sql("SELECT id FROM learner ORDER BY id").fetchall()
-        ]
-    step = max(1, len(learner_ids) // args.learners)
-    sample = learner_ids[::step][: args.learners]
 
-    service = DashboardService(database, command_line_actor(database))
-    raw = sqlite3.connect(args.db)
-    app = QApplication.instance() or QApplication([])
-    view = DashboardView(
-        service,
-        BilanService(database, command_line_actor(database)),
-        CatalogService(database, command_line_actor(database)).list_specialties(),
-        QSettings(str(OUT / "bench-settings.ini"), QSettings.Format.IniFormat),
-    )
-    view.resize(1400, 900)
-    view.show()
+def _names(value: str, known: dict[str, Any]) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise SystemExit(f"unknown: {', '.join(unknown)} (known: {', '.join(known)})")
+    return names
 
-    def raw_fetch(learner_id: int) -> object:
-        return raw.execute(RAW_DASHBOARD_QUERY, (learner_id,)).fetchall()
 
-    window_height = view.table.height()
+def _run(
+    operation: str, url: str, scale: str, processes: int, repetitions: int
+) -> dict[str, list[Measurement]]:
+    """Each measurement's runs, one per worker process."""
+    runs: dict[str, list[Measurement]] = {}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for _ in range(PROCESSES.get(operation, processes)):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            command = [
+                sys.executable,
+                "-m",
+                "bench.worker",
+                "--url",
+                url,
+                "--scale",
+                scale,
+                "--op",
+                operation,
+                "--out",
+                out.name,
+                "--repetitions",
+                str(repetitions),
+            ]
+            if subprocess.run(command, env=env, cwd=HERE.parent, check=False).returncode:
+                print(f"{operation} ({scale}): the worker failed, see above", flush=True)
+                FAILED.append(f"{operation} {scale} {url}")
+                break
+            for item in json.loads(Path(out.name).read_text("utf-8")):
+                measurement = Measurement(
+                    item["name"], item["times_ms"], item["floor_ms"], item["note"], item["extra"]
+                )
+                runs.setdefault(measurement.name, []).append(measurement)
+    return runs
 
-    def switch(learner_id: int) -> tuple[float, float, float, float]:
-        """One learner switch: query, model build (with sizes), first paint of the window,
-        and, apart, a paint of all thirteen sections at once (a viewport as tall as them)."""
-        view.table.resize(view.table.width(), window_height)
-        start = time.perf_counter()
-        dashboard = service.learner_dashboard(learner_id)
-        queried = time.perf_counter()
-        view._show(dashboard)
-        built = time.perf_counter()
-        view.table.viewport().grab()
-        painted = time.perf_counter()
-        view.table.resize(view.table.width(), view.row_header.length() + 40)
-        full = time.perf_counter()
-        view.table.viewport().grab()
-        full_painted = time.perf_counter()
-        return (
-            (queried - start) * 1000,
-            (built - queried) * 1000,
-            (painted - built) * 1000,
-            (full_painted - full) * 1000,
-        )
 
-    # Warm both paths once (page cache, statement caches, Qt's first paint) before measuring.
-    switch(sample[0])
-    raw_fetch(sample[0])
-
-    raw_ms: list[float] = []
-    query_ms: list[float] = []
-    build_ms: list[float] = []
-    paint_ms: list[float] = []
-    full_paint_ms: list[float] = []
-    for learner_id in sample:
-        raw_ms.append(timed(raw_fetch, learner_id))
-        query, build, paint, full_paint = switch(learner_id)
-        query_ms.append(query)
-        build_ms.append(build)
-        paint_ms.append(paint)
-        full_paint_ms.append(full_paint)
-    editor_ms = measure_editor(database, view, sample_size=len(sample))
-    pdf_ms, class_seconds, class_files = measure_pdfs(database, sample_size=len(sample))
-    raw.close()
-    view.close()
-    app.processEvents()
-    database.dispose()
-
-    total_ms = [q + b + p for q, b, p in zip(query_ms, build_ms, paint_ms, strict=True)]
-    data_ms = [q + b for q, b in zip(query_ms, build_ms, strict=True)]
-    print(f"switch learner over {len(sample)} learners (establishment scale, expanded view):")
-    for label, values in (
-        ("query (learner_dashboard)", query_ms),
-        ("model build + sizes", build_ms),
-        ("first paint (1400x900)", paint_ms),
-        ("total", total_ms),
-        ("paint of all 13 sections", full_paint_ms),
-        ("raw SQL fetch of the rows", raw_ms),
-    ):
-        print(
-            f"  {label:<27} p50 {percentile(values, 0.5):6.1f} ms"
-            f"   p95 {percentile(values, 0.95):6.1f} ms"
-        )
-    ratio = statistics.median(data_ms) / statistics.median(raw_ms)
-    print(f"  ratio (query + model build) / raw fetch, medians: {ratio:.2f}")
-    print(f"open the bilan editor with radar over {len(editor_ms)} drafts (read + build + paint):")
+def _print(entry: dict[str, Any]) -> None:
+    floor = "—" if entry["floor_ms"] is None else f"{entry['floor_ms']:.1f}"
+    ratio = "—" if entry["ratio_to_floor"] is None else f"{entry['ratio_to_floor']:.2f}"
     print(
-        f"  {'editor':<27} p50 {percentile(editor_ms, 0.5):6.1f} ms"
-        f"   p95 {percentile(editor_ms, 0.95):6.1f} ms"
+        f"{entry['name']:<32} {entry['scale']:<13} {entry['backend']:<10} "
+        f"p50 {entry['p50_ms']:8.1f}  p95 {entry['p95_ms']:8.1f}  floor {floor:>7}  "
+        f"ratio {ratio}",
+        flush=True,
     )
-    print(f"PDF of one final bilan over {len(pdf_ms)} bilans (read + render + write):")
-    print(
-        f"  {'one bilan':<27} p50 {percentile(pdf_ms, 0.5):6.1f} ms"
-        f"   p95 {percentile(pdf_ms, 0.95):6.1f} ms"
-    )
-    print(f"PDF of a class: {class_files} files + the combined one in {class_seconds:.2f} s")
-    figures = bench_results_import(args.db)
-    print(
-        f"import of {figures['rows']} result rows (CSV, {figures['file_megabytes']} MB): "
-        f"read {figures['read_seconds']:.2f} s + apply {figures['apply_seconds']:.2f} s "
-        f"= {figures['read_and_apply_seconds']:.2f} s; raw bulk insert "
-        f"{figures['raw_insert_seconds']:.2f} s; apply / raw {figures['apply_ratio']:.2f}, "
-        f"(read + apply) / raw {figures['read_and_apply_ratio']:.2f}"
-    )
-    return 0
 
 
-def measure_pdfs(database: Database, sample_size: int) -> tuple[list[float], float, int]:
-    """One bilan's PDF, then the biggest class of the first year (each learner + combined)."""
-    exports = ExportService(database, command_line_actor(database))
-    with database.engine.connect() as connection:
-        finals = [
-            row[0]
-            for row in connection.exec_driver_sql(
-                "SELECT id FROM bilan WHERE status = 'final' ORDER BY id"
-            ).fetchall()
-        ][:sample_size]
-        code, year = connection.exec_driver_sql(
-            "SELECT c.code, y.label FROM bilan b JOIN school_class c ON c.id = b.class_id "
-            "JOIN school_year y ON y.id = c.school_year_id WHERE b.status = 'final' "
-            "GROUP BY c.code, y.label ORDER BY COUNT(*) DESC LIMIT 1"
-        ).one()
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder)
-        exports.export_bilan_pdf(finals[0], out)  # warm-up: reportlab import, fonts
-        single = [timed(lambda b: exports.export_bilan_pdf(b, out), b) for b in finals]
-        start = time.perf_counter()
-        result = exports.export_class_pdfs(code, out / "classe", school_year=year)
-        seconds = time.perf_counter() - start
-    return single, seconds, len(result.files)
+def _merge(figures: list[dict[str, Any]], notes: list[str]) -> dict[str, Any]:
+    """This run's figures over the earlier ones (a region run keeps the others)."""
+    earlier: dict[str, Any] = {}
+    if RESULTS.exists():
+        earlier = json.loads(RESULTS.read_text("utf-8"))
+    key = ("name", "scale", "backend")
+    fresh = {tuple(entry[k] for k in key) for entry in figures}
+    kept = [
+        entry for entry in earlier.get("results", []) if tuple(entry[k] for k in key) not in fresh
+    ]
+    return {
+        "machine": _machine(),
+        "generated": notes or earlier.get("generated", []),
+        "results": kept + figures,
+    }
 
 
-def measure_editor(database: Database, view: DashboardView, sample_size: int) -> list[float]:
-    """Open each draft's editor as BILAN INTERMÉDIAIRE does: read the sheet, build, paint."""
-    with database.engine.connect() as connection:
-        drafts = [
-            row[0]
-            for row in connection.exec_driver_sql(
-                "SELECT id FROM bilan WHERE status = 'draft' ORDER BY id"
-            ).fetchall()
-        ][:sample_size]
-    bilans = BilanService(database, command_line_actor(database))
-
-    def open_editor(bilan_id: int) -> object:
-        editor = BilanEditor(bilans, bilans.sheet(bilan_id), {}, can_unlock=False, parent=view)
-        editor.show()
-        editor.grab()
-        editor._dirty = False
-        editor.close()
-        editor.deleteLater()
-        return editor
-
-    open_editor(drafts[0])  # warm-up: first pyqtgraph scene
-    return [timed(open_editor, bilan_id) for bilan_id in drafts]
+def _machine() -> dict[str, Any]:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=HERE.parent,
+        check=False,
+    ).stdout.strip()
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit,
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "processor": platform.processor() or platform.machine(),
+    }
 
 
 if __name__ == "__main__":
