@@ -21,6 +21,7 @@ otherwise at full size on the next one, then the signature boxes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import math
@@ -388,25 +389,35 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(markup: str, style: str) -> Paragraph:
+    return Paragraph(markup, _styles()[style])
+
+
+def _paragraph(markup: str, style: str) -> Paragraph:
+    """A Paragraph of short, often repeated markup (headings, labels, names, dates): its
+    markup is parsed once per process, each use gets its own copy to lay out."""
+    return copy.copy(_parsed(markup, style))
+
+
 def _bilan_story(document: BilanDocument) -> list[Flowable]:
-    styles = _styles()
     story: list[Flowable] = [
         *_header(document),  # first on its page: it always fits
         Spacer(1, 4),
-        Paragraph("Positionnement sur les compétences communes", styles["heading"]),
+        _paragraph("Positionnement sur les compétences communes", "heading"),
         _positioning_table(document),
     ]
     for label, text, empty in (
         ("Constats", document.constats, "Aucun constat rédigé."),
         ("Conseils", document.conseils, "Aucun conseil rédigé."),
     ):
-        story.append(Paragraph(label, styles["heading"]))
+        story.append(_paragraph(label, "heading"))
         if text.strip():
-            story.append(Paragraph(_markup(text), styles["text"]))
+            story.append(Paragraph(_markup(text), _styles()["text"]))  # user text: not cached
         else:
-            story.append(Paragraph(empty, styles["empty"]))
+            story.append(_paragraph(empty, "empty"))
     if len(document.rows) >= 3:
-        heading = Paragraph("Radar des positionnements", styles["heading"])
+        heading = _paragraph("Radar des positionnements", "heading")
         codes = [row.code for row in document.rows]
         previous = None
         if document.previous_date is not None and all(r.previous for r in document.rows):
@@ -431,10 +442,9 @@ def _bilan_story(document: BilanDocument) -> list[Flowable]:
 
 def _signatures() -> Flowable:
     """Boxes for the signatures a bilan handed out usually collects."""
-    styles = _styles()
     labels = ("L'enseignant(e)", "L'apprenant(e)", "Le ou les responsables légaux")
     table = Table(
-        [[Paragraph(label, styles["cell"]) for label in labels], ["", "", ""]],
+        [[_paragraph(label, "cell") for label in labels], ["", "", ""]],
         colWidths=[CONTENT_WIDTH / 3] * 3,
         rowHeights=[None, 20 * mm],
         style=_table_style(
@@ -448,7 +458,7 @@ def _signatures() -> Flowable:
             ]
         ),
     )
-    return KeepTogether([Paragraph("Signatures", styles["heading"]), table])
+    return KeepTogether([_paragraph("Signatures", "heading"), table])
 
 
 def _markup(text: str) -> str:
@@ -459,10 +469,9 @@ def _markup(text: str) -> str:
 
 def _establishment(document: BilanDocument, width: float) -> Flowable | list[Flowable]:
     """The establishment's name, its UAI and city under it, its logo on the left if any."""
-    styles = _styles()
-    texts: list[Flowable] = [Paragraph(escape(document.establishment), styles["establishment"])]
+    texts: list[Flowable] = [_paragraph(escape(document.establishment), "establishment")]
     if details := document.establishment_details:
-        texts.append(Paragraph(escape(details), styles["establishment_details"]))
+        texts.append(_paragraph(escape(details), "establishment_details"))
     prepared = _prepared_logo(document.establishment_logo) if document.establishment_logo else None
     if prepared is None:
         return texts
@@ -531,12 +540,11 @@ def _prepared_logo(data: bytes) -> tuple[bytes, int, int] | None:
 
 
 def _header(document: BilanDocument) -> list[Flowable]:
-    styles = _styles()
     top = Table(
         [
             [
                 _establishment(document, CONTENT_WIDTH * 0.6),
-                Paragraph("Bilan intermédiaire de compétences", styles["kind"]),
+                _paragraph("Bilan intermédiaire de compétences", "kind"),
             ]
         ],
         colWidths=[CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.4],
@@ -550,10 +558,10 @@ def _header(document: BilanDocument) -> list[Flowable]:
             ]
         ),
     )
-    title = Paragraph(f"Bilan de {escape(document.learner_name)}", styles["title"])
+    title = _paragraph(f"Bilan de {escape(document.learner_name)}", "title")
 
     def info(label: str, value: str) -> Paragraph:
-        return Paragraph(f'<font color="#607d8b">{label} :</font> {value}', styles["info"])
+        return _paragraph(f'<font color="#607d8b">{label} :</font> {value}', "info")
 
     dash = "—"
     left = [
@@ -577,9 +585,9 @@ def _header(document: BilanDocument) -> list[Flowable]:
             )
         right.append(info("Note", note))
     while len(right) < len(left):
-        right.append(Paragraph("", styles["info"]))
+        right.append(_paragraph("", "info"))
     while len(left) < len(right):
-        left.append(Paragraph("", styles["info"]))
+        left.append(_paragraph("", "info"))
     grid = Table(
         [[a, b] for a, b in zip(left, right, strict=True)],
         colWidths=[CONTENT_WIDTH * 0.46, CONTENT_WIDTH * 0.54],
