@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from livret.domain.errors import DatabaseError
-from livret.domain.referentiel import bundled_referentiel_path, load_referentiel_file
 from livret.storage import audit_chain, guards, migrate, models
 from livret.storage.backup import BackupFile as BackupFile  # listed by the restore dialog
 from livret.storage.backup import (
@@ -37,7 +36,6 @@ from livret.storage.recognise import (
     read_only_message,
     recognise_sqlite_file,
 )
-from livret.storage.referentiel_store import insert_referentiel
 
 DEFAULT_ESTABLISHMENT = "Mon établissement"
 # Shown as author until the teacher sets their name (Profil → Mon nom affiché…), never the OS login.
@@ -180,6 +178,10 @@ def _seed_if_new(database: Database) -> bool:
                 )
             )
         if models.Referentiel in missing:
+            # Here only: opening a database that has its référentiel never reads the file.
+            from livret.domain.referentiel import bundled_referentiel_path, load_referentiel_file
+            from livret.storage.referentiel_store import insert_referentiel
+
             insert_referentiel(session, load_referentiel_file(bundled_referentiel_path("pmia")))
     return len(missing) == 3
 
