@@ -198,3 +198,18 @@ def test_legend_follows_the_series_in_place(radar: RadarChart) -> None:
         "Précédent — 20/03/2026 (NE : CC3.1)",
         "Actuel — 28/11/2026",
     ]
+
+
+def test_the_same_axes_again_keep_the_grid_and_clear_the_series(radar: RadarChart) -> None:
+    radar.set_series(PREVIOUS, "Précédent", CURRENT, "Actuel")
+    grid = [item for item in radar.plot_items() if isinstance(item, RadarText)]
+
+    radar.set_axes(CODES, TITLES)
+
+    assert [item for item in radar.plot_items() if isinstance(item, RadarText)] == grid
+    assert radar.series_values() == {"previous": [], "current": []}
+    assert radar.legend_labels() == []
+
+    radar.set_axes(CODES[:5], TITLES[:5])
+    assert radar.axis_codes() == CODES[:5]
+    assert len(radar.plot_items()) == 1 + 4 + 5 + SERIES_ITEMS

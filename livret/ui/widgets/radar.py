@@ -457,13 +457,15 @@ class RadarChart(QWidget):
             raise ValueError("Il faut autant d'intitulés que de codes de compétence.")
         if len(codes) < 3:
             raise ValueError("Un radar demande au moins trois compétences.")
-        self._codes = tuple(codes)
-        self._titles = tuple(titles)
-        for item in self._grid:
-            self._box.removeItem(item)
-        self._make_grid()
-        for item in self._grid:
-            self._box.addItem(item, ignoreBounds=True)
+        if not self._grid or (tuple(codes), tuple(titles)) != (self._codes, self._titles):
+            # The same axes again (a bilan saved or reloaded) keep the grid already drawn.
+            self._codes = tuple(codes)
+            self._titles = tuple(titles)
+            for item in self._grid:
+                self._box.removeItem(item)
+            self._make_grid()
+            for item in self._grid:
+                self._box.addItem(item, ignoreBounds=True)
         self._previous = None
         self._current = ()
         self._values = {PREVIOUS: [], CURRENT: []}
