@@ -317,6 +317,7 @@ class DashboardModel(QAbstractTableModel):
         options = self._options
         evaluations = dashboard.evaluations
         natures = options.natures
+        every_nature = all(evaluation.nature in natures for evaluation in evaluations)
         specialties = options.specialties
         shown_evaluations: set[int] = set()
         widest = 0
@@ -330,14 +331,18 @@ class DashboardModel(QAbstractTableModel):
                 criterion = row.criterion
                 if specialties is not None and criterion.specialty_code not in specialties:
                     continue
-                marks = tuple(
-                    result
-                    for result in row.results
-                    if evaluations[result.evaluation_index].nature in natures
+                marks = (
+                    row.results
+                    if every_nature
+                    else tuple(
+                        result
+                        for result in row.results
+                        if evaluations[result.evaluation_index].nature in natures
+                    )
                 )
                 if not marks:
                     continue
-                shown_evaluations.update(result.evaluation_index for result in marks)
+                shown_evaluations.update([result.evaluation_index for result in marks])
                 widest = max(widest, len(marks))
                 tooltip = (
                     f"{criterion.label}\n{criterion.code} — {criterion.competency_code} : "
@@ -361,7 +366,8 @@ class DashboardModel(QAbstractTableModel):
             if options.condensed:
                 shown_row.by_column.update(enumerate(marks))
             else:
-                shown_row.by_column.update((layout.column_of[m.evaluation_index], m) for m in marks)
+                column_of = layout.column_of
+                shown_row.by_column.update([(column_of[m.evaluation_index], m) for m in marks])
         if options.condensed:
             layout.columns = widest
         else:

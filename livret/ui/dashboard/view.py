@@ -98,6 +98,7 @@ class DashboardView(QWidget):
         self._learner_id: int | None = None
         self._learner_name: str | None = None
         self.detail_window: EvaluationDetailWindow | None = None
+        self._code_advances: dict[str, int] = {}  # column code → its width in the header font
         self.picker: LevelPicker | None = None
 
         self.model = DashboardModel(self)
@@ -107,6 +108,9 @@ class DashboardView(QWidget):
         self.row_header = RowHeader(self.table)
         self.table.setVerticalHeader(self.row_header)
         self.row_header.setFixedWidth(LABEL_WIDTH)
+        # Criterion rows, most of them, keep the default height: only the others are sized.
+        self.row_header.setMinimumSectionSize(min(ROW_HEIGHTS.values()))
+        self.row_header.setDefaultSectionSize(ROW_HEIGHTS[RowKind.CRITERION])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setShowGrid(False)
@@ -433,19 +437,22 @@ class DashboardView(QWidget):
         columns = self.model.columnCount()
         for row in range(self.model.rowCount()):
             kind = self.model.row_kind(row)
-            self.row_header.resizeSection(row, ROW_HEIGHTS[kind])
+            if kind is not RowKind.CRITERION:
+                self.row_header.resizeSection(row, ROW_HEIGHTS[kind])
             if kind is RowKind.TITLE and columns > 1:
                 self.table.setSpan(row, 0, 1, columns)
         metrics = self.table.horizontalHeader().fontMetrics()
         actual_column = self.model.current_column_index()
-        widest = max(
-            (
-                metrics.horizontalAdvance(str(self.model.headerData(c, Qt.Orientation.Horizontal)))
-                for c in range(columns)
-                if c != actual_column
-            ),
-            default=0,
-        )
+        codes = {
+            str(self.model.headerData(c, Qt.Orientation.Horizontal))
+            for c in range(columns)
+            if c != actual_column
+        }
+        # The same codes (F1, F2 … E40) come back at each learner: each is measured once.
+        advances = self._code_advances
+        for code in codes - advances.keys():
+            advances[code] = metrics.horizontalAdvance(code)
+        widest = max((advances[code] for code in codes), default=0)
         header = self.table.horizontalHeader()
         header.setDefaultSectionSize(max(MIN_COLUMN_WIDTH, widest + 10))
         actual = self.model.current_column_index()
