@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
 from bench.core import BenchContext, Measurement
+from livret.gc_policy import freeze_start_up_heap
 from livret.services import dashboard
 from livret.services.authentication import local_profile, requires_login
 from livret.services.container import build_services
@@ -61,6 +62,7 @@ def open_window(context: BenchContext) -> tuple[QApplication, MainWindow]:
     window.resize(*WINDOW_SIZE)
     window.show()
     settle(app)
+    freeze_start_up_heap()  # as livret.app does once its window is up
     return app, window
 
 
