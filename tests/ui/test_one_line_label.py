@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from livret.ui.widgets.one_line_label import OneLineLabel
@@ -18,6 +18,12 @@ class _Layouts(QObject):
         if event.type() == QEvent.Type.LayoutRequest:
             self.requests += 1
         return False
+
+
+def _deliver_posted_events() -> None:
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
 
 
 def test_a_long_text_is_elided_with_the_whole_text_in_the_tooltip(qtbot: QtBot) -> None:
@@ -47,11 +53,11 @@ def test_a_new_text_asks_for_no_new_layout(qtbot: QtBot) -> None:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.wait(20)  # the first layout is done
+    _deliver_posted_events()  # the first layout is done
     height = label.height()
     layouts = _Layouts()
     window.installEventFilter(layouts)
     label.setText("GAILLARD Pierre-Louis, un nom bien plus long que le premier")
-    qtbot.wait(20)
+    _deliver_posted_events()  # a layout request would be delivered now
     assert layouts.requests == 0
     assert label.height() == height
