@@ -383,8 +383,8 @@ class DashboardView(QWidget):
 
         dashboard = self.model.dashboard
         suggestions = suggestions_by_cc(dashboard, self.suggestion_settings()) if dashboard else {}
-        if self.editor is not None:
-            self.editor.close()
+        if self.editor is not None and self.editor.close():
+            self.editor.deleteLater()  # closed editors would pile up over a session
         editor = BilanEditor(
             self._bilans,
             sheet,
