@@ -13,9 +13,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench.core import SCALES, BenchContext  # noqa: E402
-from bench.operations import load  # noqa: E402
-from livret.services.database import open_database  # noqa: E402
+from bench.core import SCALES, BenchContext
+from bench.operations import load
+from livret.services.database import open_database
 
 SAMPLE = 50
 """Learners sampled, spread over the whole database."""
