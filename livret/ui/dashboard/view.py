@@ -99,6 +99,7 @@ class DashboardView(QWidget):
         self._learner_name: str | None = None
         self.detail_window: EvaluationDetailWindow | None = None
         self._code_advances: dict[str, int] = {}  # column code → its width in the header font
+        self._jump_headings: tuple[str, ...] = ()  # the CCs the jump menu lists
         self.picker: LevelPicker | None = None
 
         self.model = DashboardModel(self)
@@ -466,14 +467,17 @@ class DashboardView(QWidget):
         bar.setValue(bar.maximum() if actual is not None else 0)
 
     def _fill_jump_menu(self, dashboard: LearnerDashboard | None) -> None:
-        self.jump_menu.clear()
         self.jump_button.setText("CC1.1 ▾")
         self.jump_button.setEnabled(dashboard is not None)
         if dashboard is None:
             return
-        for number, section in enumerate(dashboard.sections):
-            action = self.jump_menu.addAction(section.common_competency.heading)
-            action.triggered.connect(lambda _=False, n=number: self.jump_to(n))
+        headings = tuple(section.common_competency.heading for section in dashboard.sections)
+        if headings != self._jump_headings:  # every learner has the same CCs: built once
+            self.jump_menu.clear()
+            for number, heading in enumerate(headings):
+                action = self.jump_menu.addAction(heading)
+                action.triggered.connect(lambda _=False, n=number: self.jump_to(n))
+            self._jump_headings = headings
         self.jump_button.setText(f"{dashboard.sections[0].common_competency.code} ▾")
 
     def _on_options_changed(self) -> None:
