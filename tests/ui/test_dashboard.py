@@ -314,3 +314,23 @@ def test_options_are_remembered(qtbot: QtBot, demo_database: Database, tmp_path:
     second = make()
     assert second.view_options().condensed
     assert second.view_options().natures == frozenset({"F"})
+
+
+def test_the_expanded_view_opens_on_the_whole_current_column_until_scrolled(
+    qtbot: QtBot, view: DashboardView, demo_database: Database
+) -> None:
+    view.resize(900, 600)  # narrow: the latest evaluations are off to the right
+    view.show_learner(learner_with(demo_database, finals=2, draft=True))
+    qtbot.waitExposed(view)
+    QApplication.processEvents()
+    table, actual = view.table, view.model.current_column_index()
+    assert actual is not None
+    rect = table.visualRect(view.model.index(0, actual))
+    assert rect.right() <= table.viewport().width()  # « Actuel » whole, not cut
+    bar = table.horizontalScrollBar()
+    assert bar.value() == bar.maximum() > 0
+    bar.triggerAction(bar.SliderAction.SliderPageStepSub)  # the teacher scrolls left
+    where = bar.value()
+    view.resize(950, 600)  # the range changes: the view stays where the teacher put it
+    QApplication.processEvents()
+    assert bar.value() == where < bar.maximum()

@@ -100,6 +100,7 @@ class DashboardView(QWidget):
         self.detail_window: EvaluationDetailWindow | None = None
         self._code_advances: dict[str, int] = {}  # column code → its width in the header font
         self._jump_headings: tuple[str, ...] = ()  # the CCs the jump menu lists
+        self._pinned_right = False  # the expanded view shows its latest columns
         self.picker: LevelPicker | None = None
 
         self.model = DashboardModel(self)
@@ -120,6 +121,9 @@ class DashboardView(QWidget):
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.clicked.connect(self._on_cell_activated)
+        horizontal = self.table.horizontalScrollBar()
+        horizontal.rangeChanged.connect(self._on_horizontal_range_changed)
+        horizontal.actionTriggered.connect(self._on_horizontal_scrolled)
         self.table.activated.connect(self._on_cell_activated)
 
         # One-line labels: a new learner's texts repaint them, not the whole window.
@@ -464,7 +468,17 @@ class DashboardView(QWidget):
         # start there. Condensed rows start at the left with the bilans packed first.
         bar = self.table.horizontalScrollBar()
         bar.setRange(0, max(0, header.length() - self.table.viewport().width()))
+        # Until the teacher scrolls, the expanded view stays at its right end when the
+        # range changes as the table is laid out (a vertical scroll bar appearing).
+        self._pinned_right = actual is not None
         bar.setValue(bar.maximum() if actual is not None else 0)
+
+    def _on_horizontal_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._pinned_right:
+            self.table.horizontalScrollBar().setValue(maximum)
+
+    def _on_horizontal_scrolled(self, _action: int) -> None:
+        self._pinned_right = False  # the teacher scrolled: leave the view where they put it
 
     def _fill_jump_menu(self, dashboard: LearnerDashboard | None) -> None:
         self.jump_button.setText("CC1.1 ▾")
