@@ -40,12 +40,24 @@ def _french_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+def _looks_of(row: OverviewLearner) -> list[tuple[str, QColor, QColor]]:
+    """What each cell of a row paints: read on every paint, so built once per reset."""
+    looks = []
+    for cell in row.cells:
+        style = style_of(cell.level)
+        text = f"{style.symbol} ({cell.current_results})" if cell.current_results else style.symbol
+        looks.append((text, QColor(style.color), QColor(style.text_color)))
+    return looks
+
+
 class ClassOverviewModel(QAbstractTableModel):
     """Rows are the learners, columns the CCs; a cell is a level colour, symbol and count."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._overview: ClassOverview | None = None
+        self._looks: list[list[tuple[str, QColor, QColor]]] = []
+        """Per row and column: the text, background and text colours, built once per reset."""
 
     @property
     def overview(self) -> ClassOverview | None:
@@ -54,6 +66,7 @@ class ClassOverviewModel(QAbstractTableModel):
     def set_overview(self, overview: ClassOverview | None) -> None:
         self.beginResetModel()
         self._overview = overview
+        self._looks = [] if overview is None else [_looks_of(row) for row in overview.learners]
         self.endResetModel()
 
     def learner_at(self, row: int) -> OverviewLearner | None:
@@ -82,15 +95,15 @@ class ClassOverviewModel(QAbstractTableModel):
         overview = self._overview
         if overview is None or not index.isValid():
             return None
-        learner = overview.learners[index.row()]
-        cell = learner.cells[index.column()]
+        row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            symbol = style_of(cell.level).symbol
-            return f"{symbol} ({cell.current_results})" if cell.current_results else symbol
+            return self._looks[row][column][0]
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QColor(style_of(cell.level).color)
+            return self._looks[row][column][1]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QColor(style_of(cell.level).text_color)
+            return self._looks[row][column][2]
+        learner = overview.learners[row]
+        cell = learner.cells[column]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignCenter
         if role == Qt.ItemDataRole.ToolTipRole:
