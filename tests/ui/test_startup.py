@@ -124,5 +124,6 @@ def test_the_bench_hook_prints_the_painted_window_and_quits(
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["learner_shown"] is True
+    assert report["heap_frozen"] is True  # livret.gc_policy, once the window is painted
     assert 0 < report["painted_s"] < 120
     assert report["rss_mb"] > 0
