@@ -229,7 +229,21 @@ def create_demo(
         builder = _Builder(session, Random(seed), _load_referentiel(session))
         with _large_sqlite_cache(session):
             report = builder.run(learners, evaluations)
+    analyze(database)
     return DemoReport(**report, seconds=time.perf_counter() - started)
+
+
+def analyze(database: Database) -> None:
+    """PostgreSQL: refresh the planner's statistics after a bulk load (outside a transaction).
+
+    Autovacuum would get there eventually; until then the planner believes the new
+    tables are empty and picks plans (sequential scans, nested loops over all rows)
+    that make the dashboard grow with the database.
+    """
+    if database.engine.dialect.name != "postgresql":
+        return
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
 
 
 @contextmanager
