@@ -1,6 +1,7 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of the dashboard's seven statements for one learner.
+"""EXPLAIN (ANALYZE, BUFFERS) of the dashboard's seven statements for one learner,
+and of the class overview's statements for one class.
 
-.venv/bin/python bench/explain_dashboard.py URL LEARNER_ID  (PostgreSQL URL)
+.venv/bin/python bench/explain_dashboard.py URL LEARNER_ID [CLASS_ID]  (PostgreSQL URL)
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import sys
 
 from sqlalchemy import create_engine
 
-from livret.services import dashboard
+from livret.services import dashboard, overview
 
 NAMES = (
     "_LEARNER_QUERY",
@@ -22,18 +23,30 @@ NAMES = (
 )
 
 
-def main(url: str, learner_id: int) -> None:
+OVERVIEW_NAMES = (
+    "_CLASS_QUERY",
+    "_LEARNERS_QUERY",
+    "_COMMON_COMPETENCIES_QUERY",
+    "_BILANS_QUERY",
+    "_CURRENT_COUNTS_QUERY",
+)
+
+
+def main(url: str, learner_id: int, class_id: int | None = None) -> None:
     engine = create_engine(url)
+    statements = [(f"dashboard{name}", getattr(dashboard, name), learner_id) for name in NAMES]
+    if class_id is not None:
+        statements += [
+            (f"overview{name}", getattr(overview, name), class_id) for name in OVERVIEW_NAMES
+        ]
     with engine.connect() as connection:
-        for name in NAMES:
-            compiled = getattr(dashboard, name).compile(dialect=connection.dialect)
-            params = {
-                key: learner_id if key.startswith("learner_id") else value
-                for key, value in compiled.params.items()
-            }
-            rows = connection.exec_driver_sql(
-                "EXPLAIN (ANALYZE, BUFFERS) " + compiled.string, params
-            ).all()
+        for name, statement, bound in statements:
+            sql = str(
+                statement.params(learner_id=bound, class_id=bound).compile(
+                    dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+                )
+            )
+            rows = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql).all()
             print("=====", name)
             for (line,) in rows:
                 print(line)
@@ -41,4 +54,4 @@ def main(url: str, learner_id: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else None)

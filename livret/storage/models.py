@@ -215,6 +215,9 @@ class Result(Base):
     __table_args__ = (
         # Leads with learner_id: the dashboard reads all of one learner's results.
         UniqueConstraint("learner_id", "evaluation_id", "criterion_id"),
+        # The same keys and the level: the class overview's counts and the dashboard's
+        # evaluation ids read the index only, not one heap page per evaluation (0007).
+        Index("ix_result_learner_levels", "learner_id", "evaluation_id", "criterion_id", "level"),
         CheckConstraint(f"level IN {RESULT_LEVELS_SQL}", name="level"),
     )
 
