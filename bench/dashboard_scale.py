@@ -17,7 +17,7 @@ from livret.services.users import command_line_actor
 
 
 def main(url: str, count: int = 50) -> None:
-    database, _ = open_database(url)
+    database, _ = open_database(url, upgrade=False)
     try:
         with database.engine.connect() as connection:
             ids = list(
