@@ -16,7 +16,6 @@ NAMES = (
     "_LEARNER_QUERY",
     "_COMMON_COMPETENCIES_QUERY",
     "_CRITERIA_QUERY",
-    "_EVALUATIONS_QUERY",
     "_RESULTS_QUERY",
     "_BILANS_QUERY",
     "_POSITIONINGS_QUERY",
@@ -50,6 +49,23 @@ def main(url: str, learner_id: int, class_id: int | None = None) -> None:
             print("=====", name)
             for (line,) in rows:
                 print(line)
+        # The evaluations, looked up by the ids the learner's results name.
+        ids = sorted(
+            {
+                row[0]
+                for row in connection.exec_driver_sql(
+                    "SELECT evaluation_id FROM result WHERE learner_id = %(id)s",
+                    {"id": learner_id},
+                )
+            }
+        )
+        sql = str(dashboard._EVALUATIONS_BY_ID["postgresql"].compile(dialect=connection.dialect))
+        rows = connection.exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS) " + sql, {"evaluation_ids": ids}
+        ).all()
+        print("===== dashboard_EVALUATIONS_BY_ID")
+        for (line,) in rows:
+            print(line)
     engine.dispose()
 
 

@@ -111,7 +111,6 @@ def service_statements(dialect: Any) -> list[tuple[str, int]]:
         dashboard._LEARNER_QUERY,
         dashboard._COMMON_COMPETENCIES_QUERY,
         dashboard._CRITERIA_QUERY,
-        dashboard._EVALUATIONS_QUERY,
         dashboard._RESULTS_QUERY,
         dashboard._BILANS_QUERY,
         dashboard._POSITIONINGS_QUERY,
@@ -128,6 +127,17 @@ def service_statements(dialect: Any) -> list[tuple[str, int]]:
         if dialect.name == "sqlite":
             text = text.replace("LIMIT ? OFFSET ?", "LIMIT 1 OFFSET 0")
         compiled.append((text, text.count("?") + text.count("%s")))
+    # The evaluations, by the ids of the learner's results, in one raw statement.
+    ids = "SELECT evaluation_id FROM result WHERE learner_id = {marker}"
+    where = "e.id = ANY(ARRAY({ids}))" if dialect.name == "postgresql" else "e.id IN ({ids})"
+    evaluations = (
+        "SELECT e.id, e.nature, e.eval_date, e.title, e.context, u.display_name, e.company, "
+        "e.tutor, e.pfmp_start, e.pfmp_end FROM evaluation e "
+        "LEFT OUTER JOIN app_user u ON u.id = e.author_id WHERE "
+        + where.format(ids=ids)
+        + " ORDER BY e.eval_date, e.id"
+    ).format(marker="%s" if dialect.name == "postgresql" else "?")
+    compiled.append((evaluations, 1))
     return compiled
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Connection, Integer, String, any_, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from livret.domain.errors import NotFound
 from livret.domain.periods import boundaries, periods_of
@@ -54,8 +56,9 @@ class DashboardService:
                 raise NotFound(f"Apprenant introuvable (n° {learner_id}).")
             cc_rows = fetch_rows(connection, _COMMON_COMPETENCIES_QUERY, {})
             criterion_rows = fetch_rows(connection, _CRITERIA_QUERY, bind)
-            evaluation_rows = fetch_rows(connection, _EVALUATIONS_QUERY, bind)
             result_rows = fetch_rows(connection, _RESULTS_QUERY, bind)
+            evaluation_ids = sorted({row[0] for row in result_rows})
+            evaluation_rows = _fetch_evaluations(connection, evaluation_ids)
             bilan_rows = fetch_rows(connection, _BILANS_QUERY, bind)
             positioning_rows = fetch_rows(connection, _POSITIONINGS_QUERY, bind)
         learner = LearnerInfo(*learner_rows[0])
@@ -71,6 +74,7 @@ class DashboardService:
         period_boundaries = boundaries([bilan.bilan_date for bilan in final_bilans])
         evaluations = _evaluations(evaluation_rows, period_boundaries)
         index_of = {evaluation.id: index for index, evaluation in enumerate(evaluations)}
+        result_rows.sort(key=lambda row: index_of[row[0]])  # chronological, as the rows show
 
         results_by_criterion: dict[int, list[ResultInfo]] = defaultdict(list)
         # tuple.__new__ skips the NamedTuple's Python-level __new__: a thousand rows a switch.
@@ -175,30 +179,42 @@ _CRITERIA_QUERY = (
     .where(_criterion.id.in_(select(_result.criterion_id).where(_result.learner_id == _LEARNER)))
     .order_by(_specialty.position, _competency.position, _criterion.position)
 )
-_EVALUATIONS_QUERY = (
-    select(
-        _evaluation.id,
-        _evaluation.nature,
-        _evaluation.eval_date,
-        _evaluation.title,
-        _evaluation.context,
-        _user.display_name,
-        _evaluation.company,
-        _evaluation.tutor,
-        _evaluation.pfmp_start,
-        _evaluation.pfmp_end,
-    )
+_EVALUATION_COLUMNS = (
+    _evaluation.id,
+    _evaluation.nature,
+    _evaluation.eval_date,
+    _evaluation.title,
+    _evaluation.context,
+    _user.display_name,
+    _evaluation.company,
+    _evaluation.tutor,
+    _evaluation.pfmp_start,
+    _evaluation.pfmp_end,
+)
+# The learner's evaluations by primary key, from the ids their results name: a lookup
+# per evaluation, whatever the number of evaluations in the database (an IN subquery
+# lets PostgreSQL hash-join every evaluation of the region). The ids are bound as one
+# array (PostgreSQL) or one JSON text (SQLite), so the statement never changes.
+_EVALUATIONS_BY_ID = {
+    "postgresql": select(*_EVALUATION_COLUMNS)
     .outerjoin(_user, _user.id == _evaluation.author_id)
-    .where(_evaluation.id.in_(select(_result.evaluation_id).where(_result.learner_id == _LEARNER)))
-    .order_by(_evaluation.eval_date, _evaluation.id)
-)
-# Chronological, so that rows need no sorting afterwards.
-_RESULTS_QUERY = (
-    select(_result.evaluation_id, _result.criterion_id, _result.level, _result.comment)
-    .join(_evaluation, _evaluation.id == _result.evaluation_id)
-    .where(_result.learner_id == _LEARNER)
-    .order_by(_evaluation.eval_date, _evaluation.id)
-)
+    .where(_evaluation.id == any_(bindparam("evaluation_ids", type_=ARRAY(Integer))))
+    .order_by(_evaluation.eval_date, _evaluation.id),
+    "sqlite": select(*_EVALUATION_COLUMNS)
+    .outerjoin(_user, _user.id == _evaluation.author_id)
+    .where(
+        _evaluation.id.in_(
+            select(literal_column("value")).select_from(
+                func.json_each(bindparam("evaluation_ids", type_=String))
+            )
+        )
+    )
+    .order_by(_evaluation.eval_date, _evaluation.id),
+}
+# The learner's rows of the result index alone (no join): sorted afterwards.
+_RESULTS_QUERY = select(
+    _result.evaluation_id, _result.criterion_id, _result.level, _result.comment
+).where(_result.learner_id == _LEARNER)
 _BILANS_QUERY = (
     select(_bilan.id, _bilan.status, _bilan.bilan_date, _user.display_name, _bilan.version)
     .outerjoin(_user, _user.id == _bilan.author_id)
@@ -210,6 +226,14 @@ _POSITIONINGS_QUERY = (
     .join(_bilan, _bilan.id == _positioning.bilan_id)
     .where(_bilan.learner_id == _LEARNER)
 )
+
+
+def _fetch_evaluations(connection: Connection, ids: list[int]) -> list[tuple[Any, ...]]:
+    if not ids:
+        return []
+    dialect = connection.dialect.name
+    bound: Any = ids if dialect == "postgresql" else json.dumps(ids)
+    return fetch_rows(connection, _EVALUATIONS_BY_ID[dialect], {"evaluation_ids": bound})
 
 
 def _evaluations(
