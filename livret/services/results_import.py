@@ -28,13 +28,14 @@ Changing a result a final bilan covers stays refused outright.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from livret.domain.errors import ConflictError, ValidationError
@@ -50,6 +51,8 @@ from livret.services.evaluation_queries import read_covered
 from livret.storage import models
 from livret.storage.bulk import bulk_insert
 
+_log = logging.getLogger(__name__)
+
 IMPORT_ACTION = "results_import"
 IN_CHUNK = 5_000
 """Values per IN (…) list: well under SQLite's and PostgreSQL's bound-parameter limits."""
@@ -57,6 +60,8 @@ WRITE_CHUNK = 20_000
 """Rows per executemany call (bounds the memory of one call)."""
 PROGRESS_EVERY = 5_000
 """Lines checked between two progress reports."""
+ANALYZE_THRESHOLD = 10_000
+"""PostgreSQL: results written from this many on, ANALYZE refreshes the planner's statistics."""
 
 CLOSED_PERIOD_ASK = "Confirmez pour importer quand même : l'ajout sera tracé dans le journal."
 """The request ending the closed-period refusal (the CLI names its flag instead)."""
@@ -249,6 +254,8 @@ class ResultsImportService:
             if conflict is None:
                 raise
             raise conflict from None
+        if len(plan.inserts) + len(plan.updates) >= ANALYZE_THRESHOLD:
+            _analyze(self._database)
         return report
 
 
@@ -596,6 +603,23 @@ def _audit(session: Session, actor: Actor, report: ResultsImportReport) -> None:
             details=details,
         )
     )
+
+
+def _analyze(database: Database) -> None:
+    """After a big import on PostgreSQL: fresh statistics, so that plans stay right.
+
+    Autovacuum would get there some time later; until then a learner's dashboard could
+    be planned on the table's size before the import. Run after the commit (the import
+    is kept whatever happens here); SQLite's planner needs no such statistics.
+    """
+    if database.engine.dialect.name != "postgresql":
+        return
+    try:
+        with database.engine.begin() as connection:
+            # A user who does not own the tables gets a warning from the server, not an error.
+            connection.exec_driver_sql("ANALYZE evaluation, result")
+    except SQLAlchemyError:
+        _log.warning("ANALYZE after the results import failed", exc_info=True)
 
 
 def _conflict(exc: IntegrityError | OperationalError) -> ConflictError | None:
