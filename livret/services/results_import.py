@@ -557,6 +557,7 @@ def _write(session: Session, plan: _Plan) -> list[int]:
             for evaluation_id, learner_id, criterion_id, level, comment in plan.inserts
         ],
         chunk=WRITE_CHUNK,
+        plain_values=True,  # ids, level codes and comments
     )
     statement = (
         update(result)

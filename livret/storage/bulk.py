@@ -1,9 +1,10 @@
-"""Insert many rows at once: COPY on PostgreSQL, batched executemany on SQLite.
+"""Insert many rows at once: COPY on PostgreSQL, the driver's executemany on SQLite.
 
 psycopg's executemany still sends one INSERT per row; COPY on the session's own
 connection (same transaction, so all or nothing still holds) is about ten times
-faster for the big batches of the demo and of the results import. SQLite's
-executemany is already a prepared statement run in a loop, its raw floor.
+faster for the big batches of the demo and of the results import. On SQLite a big
+batch goes straight to sqlite3's executemany (one prepared statement run in a loop,
+its raw floor) on the session's connection, without SQLAlchemy's per-row work.
 """
 
 from __future__ import annotations
@@ -21,23 +22,61 @@ CHUNK = 20_000
 
 
 def bulk_insert(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, chunk: int = CHUNK
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    chunk: int = CHUNK,
+    plain_values: bool = False,
 ) -> None:
-    """Insert `rows` (dicts with the same keys) into `table`, in the session's transaction."""
+    """Insert `rows` (dicts with the same keys) into `table`, in the session's transaction.
+
+    `plain_values`: every value is an int, a str or None, which sqlite3 stores exactly
+    as SQLAlchemy would (no date or boolean to convert): SQLite may then skip SQLAlchemy.
+    """
     if not rows:
         return
-    if len(rows) >= COPY_THRESHOLD and session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if len(rows) >= COPY_THRESHOLD and dialect == "postgresql":
         _copy(session, table, rows)
+        return
+    if plain_values and len(rows) >= COPY_THRESHOLD and dialect == "sqlite":
+        _executemany(session, table, rows, chunk)
         return
     for start in range(0, len(rows), chunk):
         session.execute(insert(table), list(rows[start : start + chunk]))
 
 
-def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def _columns(table: Table, rows: Sequence[dict[str, Any]]) -> list[str]:
     columns = list(rows[0])
     unknown = [name for name in columns if name not in table.c]
     if unknown:  # never build SQL from a name the table does not have
         raise KeyError(f"{table.name}: unknown columns {unknown}")
+    return columns
+
+
+def _executemany(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], chunk: int
+) -> None:
+    """sqlite3's own executemany of one prepared INSERT, on the session's connection
+    (its transaction): SQLAlchemy's executemany costs as much again in Python per row."""
+    columns = _columns(table, rows)
+    names_sql = ", ".join(f'"{column}"' for column in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table.name}" ({names_sql}) VALUES ({marks})'
+    cursor = session.connection().connection.cursor()
+    try:
+        for start in range(0, len(rows), chunk):
+            cursor.executemany(
+                sql,
+                [tuple(row[column] for column in columns) for row in rows[start : start + chunk]],
+            )
+    finally:
+        cursor.close()
+
+
+def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    columns = _columns(table, rows)
     names_sql = ", ".join(f'"{column}"' for column in columns)
     driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None
