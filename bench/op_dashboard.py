@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
 from bench.core import BenchContext, Measurement
+from bench.painting import PaintCounter
 from livret.gc_policy import freeze_start_up_heap
 from livret.services import dashboard
 from livret.services.authentication import local_profile, requires_login
@@ -32,20 +33,6 @@ JOIN criterion c ON c.id = r.criterion_id
 WHERE r.learner_id = {marker}
 """
 WINDOW_SIZE = (1400, 900)
-
-
-class _PaintCounter(QObject):
-    """Counts the paint events of a widget (proof that the paint happened in the loop)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.paints = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Override QObject::eventFilter."""
-        if event.type() == QEvent.Type.Paint:
-            self.paints += 1
-        return False
 
 
 def open_window(context: BenchContext) -> tuple[QApplication, MainWindow]:
@@ -166,7 +153,7 @@ def measure(context: BenchContext) -> list[Measurement]:
     marker = "?" if context.backend == "sqlite" else "%s"
     statements = service_statements(context.database.engine.dialect)
     raw_statements(raw, statements, context.learner_ids[0])  # the same warm cache
-    counter = _PaintCounter()
+    counter = PaintCounter()
     window.dashboard.table.viewport().installEventFilter(counter)
 
     query_ms: list[float] = []

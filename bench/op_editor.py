@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from bench.core import BenchContext, Measurement
+from bench.painting import PaintCounter
 from livret.services.bilans import BilanService
 from livret.services.users import command_line_actor
 from livret.ui.bilan.editor import BilanEditor
@@ -54,20 +55,6 @@ def settle(app: QApplication) -> None:
     app.processEvents()
     app.sendPostedEvents()
     app.processEvents()
-
-
-class _PaintCounter(QObject):
-    """Counts a widget's paint events: proof that the dialog was painted in the loop."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.paints = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Override QObject::eventFilter."""
-        if event.type() == QEvent.Type.Paint:
-            self.paints += 1
-        return False
 
 
 def close(app: QApplication, dialog: QDialog) -> None:
@@ -129,7 +116,7 @@ def measure(context: BenchContext) -> list[Measurement]:
     settle(app)
     sizes: list[tuple[int, int]] = []
 
-    counter = _PaintCounter()
+    counter = PaintCounter()
 
     def open_editor(bilan_id: int) -> None:
         editor = BilanEditor(bilans, bilans.sheet(bilan_id), {}, can_unlock=True, parent=parent)
