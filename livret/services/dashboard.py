@@ -211,7 +211,8 @@ _EVALUATIONS_BY_ID = {
     )
     .order_by(_evaluation.eval_date, _evaluation.id),
 }
-# The learner's rows of the result index alone (no join): sorted afterwards.
+# The learner's results, through the index that leads with learner_id and without a
+# join (sorted afterwards in the evaluations' order).
 _RESULTS_QUERY = select(
     _result.evaluation_id, _result.criterion_id, _result.level, _result.comment
 ).where(_result.learner_id == _LEARNER)
