@@ -33,7 +33,7 @@ from livret.domain.permissions import (
 )
 from livret.domain.roles import Actor
 from livret.reports.document import BilanDocument, BilanDocumentRow
-from livret.services.bilans import NOT_EVALUATED, BilanSheet, read_sheet
+from livret.services.bilans import NOT_EVALUATED
 from livret.services.database import Database
 from livret.services.dto import display_name, sort_key
 from livret.services.establishment import EstablishmentInfo, read_establishment
@@ -248,13 +248,13 @@ class ExportService:
                     .order_by(models.Bilan.bilan_date, models.Bilan.id)
                 )
             )
-            sheets = {bilan_id: read_sheet(connection, bilan_id) for bilan_id in bilan_ids}
+            contents = read_contents(connection, bilan_ids)
             establishment = read_establishment(connection)
             facts = _facts(connection, bilan_ids)
         now = self._clock()
         return {
-            bilan_id: _document(sheet, facts[bilan_id], establishment, now)
-            for bilan_id, sheet in sheets.items()
+            bilan_id: _content_document(contents[bilan_id], facts[bilan_id], establishment, now)
+            for bilan_id in bilan_ids
         }
 
     # -- reading -----------------------------------------------------------------------
@@ -443,35 +443,6 @@ def _content_document(
         rows=content.rows,
         constats=content.constats,
         conseils=content.conseils,
-        mark=facts.mark,
-        mark_ne_count=facts.ne_count,
-        generated_at=now,
-    )
-
-
-def _document(
-    sheet: BilanSheet, facts: _Facts, establishment: EstablishmentInfo, now: dt.datetime
-) -> BilanDocument:
-    return BilanDocument(
-        establishment=establishment.name,
-        establishment_uai=establishment.uai,
-        establishment_city=establishment.city,
-        establishment_logo=establishment.logo,
-        learner_name=sheet.learner_name,
-        ine=facts.ine,
-        class_label=sheet.class_label,
-        school_year_label=sheet.school_year_label,
-        bilan_date=sheet.bilan_date,
-        status=sheet.status,
-        author=sheet.author,
-        finalized_at=sheet.finalized_at,
-        finalized_by=sheet.finalized_by,
-        previous_date=sheet.previous_date,
-        rows=tuple(
-            BilanDocumentRow(row.code, row.title, row.previous, row.current) for row in sheet.rows
-        ),
-        constats=sheet.constats,
-        conseils=sheet.conseils,
         mark=facts.mark,
         mark_ne_count=facts.ne_count,
         generated_at=now,

@@ -12,10 +12,11 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from livret.reports.bilan_pdf import render_bilan_pdf
-from livret.services.bilans import BilanService, read_sheet
+from livret.reports.document import BilanDocument, BilanDocumentRow
+from livret.services.bilans import BilanService, BilanSheet, read_sheet
 from livret.services.database import Database
-from livret.services.establishment import read_establishment
-from livret.services.exports import ExportService, _document, _facts
+from livret.services.establishment import EstablishmentInfo, read_establishment
+from livret.services.exports import ExportService, _Facts, _facts
 from livret.services.users import command_line_actor
 
 NOW = dt.datetime(2026, 3, 21, 10, 30)
@@ -23,6 +24,36 @@ NOW = dt.datetime(2026, 3, 21, 10, 30)
 
 def service(database: Database) -> ExportService:
     return ExportService(database, command_line_actor(database), clock=lambda: NOW)
+
+
+def _document(
+    sheet: BilanSheet, facts: _Facts, establishment: EstablishmentInfo, now: dt.datetime
+) -> BilanDocument:
+    """The document as the bilan-by-bilan path built it, from the editor's own sheet."""
+    return BilanDocument(
+        establishment=establishment.name,
+        establishment_uai=establishment.uai,
+        establishment_city=establishment.city,
+        establishment_logo=establishment.logo,
+        learner_name=sheet.learner_name,
+        ine=facts.ine,
+        class_label=sheet.class_label,
+        school_year_label=sheet.school_year_label,
+        bilan_date=sheet.bilan_date,
+        status=sheet.status,
+        author=sheet.author,
+        finalized_at=sheet.finalized_at,
+        finalized_by=sheet.finalized_by,
+        previous_date=sheet.previous_date,
+        rows=tuple(
+            BilanDocumentRow(row.code, row.title, row.previous, row.current) for row in sheet.rows
+        ),
+        constats=sheet.constats,
+        conseils=sheet.conseils,
+        mark=facts.mark,
+        mark_ne_count=facts.ne_count,
+        generated_at=now,
+    )
 
 
 def all_bilans(database: Database) -> list[int]:
