@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export VENV
 
-.PHONY: run test lint pytest bench bundle clean
+.PHONY: run test lint pytest bench bundle install-desktop shell clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	scripts/system-deps.sh run
 	$(BIN)/livret --demo
+
+# A shell whose PATH starts with the venv: `livret …` then works as in the README.
+shell: $(VENV)/.installed-run
+	@echo "La commande livret est disponible ; exit pour quitter ce shell."
+	@PATH="$(abspath $(BIN)):$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" $${SHELL:-/bin/sh} -i
 
 test: $(VENV)/.installed-dev
 	scripts/system-deps.sh test
@@ -42,6 +47,10 @@ bench: $(VENV)/.installed-dev
 bundle: $(VENV)/.installed-run
 	$(BIN)/pip install --quiet --disable-pip-version-check pyinstaller==6.22.3
 	$(BIN)/pyinstaller --noconfirm livret.spec
+
+# Menu entry and icons for this user (PREFIX=/usr/local, DESTDIR=… for a package).
+install-desktop:
+	packaging/linux/install-desktop.sh $(abspath dist/livret)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ from livret.services.authentication import local_profile, requires_login
 from livret.services.catalog import CatalogService
 from livret.services.container import build_services
 from livret.services.database import Database, open_database
+from livret.services.installation import database_short_name
 from livret.services.users import command_line_actor
 from livret.storage import migrate
 from livret.storage.engine import (
@@ -196,13 +197,15 @@ class GuiSession:
         else:
             actor = local_profile(database)
         services = build_services(database, actor)
+        # The window's title names the base short: « livret.sqlite », « serveur/base ».
+        short_name = database_short_name(database)
         if actor.role is Role.LEARNER:
             from livret.ui.learner_window import LearnerWindow
 
-            return LearnerWindow(services, database_name=database_name)
+            return LearnerWindow(services, database_name=short_name)
         from livret.ui.main_window import MainWindow
 
-        return MainWindow(services, database_name=database_name)
+        return MainWindow(services, database_name=short_name)
 
     def _wire(self, window: QMainWindow) -> None:
         from PySide6.QtGui import QAction
@@ -308,15 +311,15 @@ class GuiSession:
         return dialog.connection, dialog.password()
 
     def choose_file(self) -> str | None:
-        from PySide6.QtWidgets import QFileDialog
+        from livret.ui import remembered
 
-        path, _ = QFileDialog.getOpenFileName(
+        path = remembered.open_file(
             self.window,
+            remembered.Purpose.DATABASE_FILE,
             "Ouvrir une base Livret",
-            "",
             "Bases Livret (*.sqlite *.db);;Tous les fichiers (*)",
         )
-        return path or None
+        return str(path) if path else None
 
     def ask_password(self, server: str, reason: str) -> str | None:
         from PySide6.QtWidgets import QDialog

@@ -12,27 +12,15 @@ from livret import __version__
 from livret.domain.errors import LivretError
 
 
-class _FrenchParser(argparse.ArgumentParser):
-    """argparse with its fixed messages in French."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        """Override ArgumentParser.error: one French line, exit code 2."""
-        message = (
-            message.replace("the following arguments are required", "arguments obligatoires")
-            .replace("unrecognized arguments", "arguments inconnus")
-            .replace("invalid choice", "choix invalide")
-            .replace("choose from", "au choix")
-            .replace("expected one argument", "une valeur est attendue")
-            .replace("invalid int value", "nombre entier invalide")
-        )
-        self.exit(2, f"{self.prog} : erreur : {message}\n")
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre entier") from None
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre entier") from None
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} : un nombre positif est attendu")
     return value
@@ -50,24 +38,31 @@ def build_parser() -> argparse.ArgumentParser:
         cli_referentiel,
         cli_users,
     )
+    from livret.cli_french import install_argparse_french
 
+    install_argparse_french()  # before any parser: argparse's own texts in French
     db_help = "fichier SQLite (chemin) ou adresse de serveur (postgresql://…) ; "
     db_help += "par défaut : la base du dossier de données de l'utilisateur"
-    common = _FrenchParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="CHEMIN_OU_URL", default=argparse.SUPPRESS, help=db_help)
 
-    parser = _FrenchParser(
+    parser = argparse.ArgumentParser(
         prog="livret",
         description="Livret de compétences : sans commande, ouvre l'application.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"livret {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"livret {__version__}",
+        help="afficher la version de Livret et quitter",
+    )
     parser.add_argument(
         "--demo",
         action="store_true",
         help="ouvre l'application sur la base de démonstration (créée au premier lancement)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_FrenchParser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMANDE")
 
     db = commands.add_parser(
         "db", help="créer, mettre à jour, vérifier, sauvegarder, restaurer la base"
@@ -92,14 +87,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--learners", type=_positive, metavar="N", help="nombre d'apprenants")
     create.add_argument("--evaluations", type=_positive, metavar="N", help="nombre d'évaluations")
-    create.add_argument("--seed", type=int, metavar="S", help="graine (mêmes données, même graine)")
+    create.add_argument(
+        "--seed", type=_integer, metavar="S", help="graine (mêmes données, même graine)"
+    )
+    self_test = commands.add_parser(
+        "self-test", help="vérifie l'installation : base, fenêtre, bilan et PDF, sans écran"
+    )
+    self_test.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DOSSIER",
+        help="où créer la base du test (par défaut : le dossier temporaire du système)",
+    )
 
     export = commands.add_parser(
         "export", help="exporte les notes sur 20, les bilans en PDF, le référentiel"
     )
-    export_commands = export.add_subparsers(
-        dest="export_command", metavar="EXPORT", required=True, parser_class=_FrenchParser
-    )
+    export_commands = export.add_subparsers(dest="export_command", metavar="EXPORT", required=True)
     cli_marks.register(export_commands, common)
     cli_export.register(export_commands, common)
     import_commands = cli_import.register(commands, common)
@@ -156,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("db", "backup"): _db_backup,
         ("db", "restore"): _db_restore,
         ("demo", "create"): _demo_create,
+        ("self-test", None): _self_test,
         ("export", "marks"): cli_marks.handle,
         ("export", "pdf"): cli_export.handle_export_pdf,
         ("import", "siecle"): cli_import.handle_siecle,
@@ -291,6 +296,12 @@ def _db_restore(args: argparse.Namespace, db: str | None) -> int:
     return 0
 
 
+def _self_test(args: argparse.Namespace, _db: str | None) -> int:
+    from livret.self_test import run_self_test
+
+    return run_self_test(args.dir)
+
+
 def _demo_create(args: argparse.Namespace, db: str | None) -> int:
     from livret.services.database import open_database
     from livret.services.demo import create_demo
@@ -308,8 +319,9 @@ def _demo_create(args: argparse.Namespace, db: str | None) -> int:
         report = create_demo(database, **options)
     finally:
         database.dispose()
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
     print(
-        f"Démonstration créée en {report.seconds:.1f} s : {report.learners} apprenants, "
+        f"Démonstration créée en {seconds} s : {report.learners} apprenants, "
         f"{report.classes} classes, {report.evaluations} évaluations, {report.results} résultats, "
         f"{report.final_bilans} bilans définitifs, {report.draft_bilans} brouillons."
     )

@@ -160,6 +160,8 @@ def describe(preview: ErasurePreview) -> list[str]:
         f"  - {preview.bilans} bilan(s), dont {preview.final_bilans} définitif(s), "
         f"avec {preview.positionings} positionnement(s)",
         f"  - {preview.marks} note(s) sur 20",
+        f"  - {preview.conseil_remarks} remarque(s) de conseil de classe",
+        f"  - {preview.lsl_entries} saisie(s) LSL Pro (appréciation, degrés, PFMP)",
     ]
     if preview.account_login:
         lines.append(f"  - le compte apprenant « {preview.account_login} »")

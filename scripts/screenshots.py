@@ -14,7 +14,9 @@ from xml.sax.saxutils import escape
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# The sibling script (run as a script, this folder is first on sys.path).
+# The sibling scripts (run as a script, this folder is first on sys.path).
+import screenshots_expanded
+import screenshots_marks
 import screenshots_referentiel
 from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtTest import QTest
@@ -323,11 +325,7 @@ def main() -> int:
 
         window.tabs.setCurrentWidget(window.bilans_module)
         save(window, args.out / "module-bilans.png")
-        marks = window.open_marks()
-        assert marks is not None
-        marks.rounding.setCurrentIndex(marks.rounding.findData("0.5"))
-        save(marks, args.out / "noter-le-dernier-bilan.png")
-        marks.close()
+        screenshots_marks.capture(args.out)  # its own demo: a mark on 2 CCs of 13, flagged
 
         window.tabs.setCurrentWidget(window.class_overview)
         save(window, args.out / "vue-classe.png")
@@ -361,6 +359,7 @@ def main() -> int:
         screenshots_referentiel.capture(args.out, services)
         window.close()
         database.dispose()
+        screenshots_expanded.capture(args.out, Path(folder))
     return 0
 
 

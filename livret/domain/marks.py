@@ -17,18 +17,24 @@ ROUNDING_STEPS: tuple[Decimal, ...] = (Decimal("0.1"), Decimal("0.5"), Decimal("
 
 MAX_MARK = 20
 
+DEFAULT_MIN_SHARE = Decimal("0.5")
+"""A mark computed on fewer than this share of the CCs is flagged (shown, never hidden)."""
+
 Weight = Decimal | int | float
 
 
 @dataclass(frozen=True, slots=True)
 class MarkSettings:
-    """Rounding step and per-CC weights (a CC missing from `weights` weighs 1)."""
+    """Rounding step, per-CC weights (a CC missing from `weights` weighs 1), and the share
+    of the CCs under which a mark is flagged (0.5: fewer than half of them positioned)."""
 
     rounding: Decimal = Decimal("0.1")
     weights: Mapping[str, Weight] = field(default_factory=dict, hash=False)
+    min_share: Decimal = DEFAULT_MIN_SHARE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rounding", _checked_step(self.rounding))
+        object.__setattr__(self, "min_share", _checked_share(self.min_share))
         for code, weight in self.weights.items():
             if not isinstance(code, str):
                 raise ValidationError(f"Code de compétence commune invalide : « {code!r} ».")
@@ -81,6 +87,25 @@ def compute_mark(positionings: Mapping[str, Level], settings: MarkSettings) -> M
     return MarkResult(round_half_up(exact, settings.rounding), exact, ne_count, counted)
 
 
+def is_flagged(counted: int, total: int, min_share: Decimal) -> bool:
+    """A mark computed on fewer than `min_share` of the `total` CCs (2 of 13 under half)."""
+    return total > 0 and Fraction(counted) < Fraction(min_share) * total
+
+
+def coverage_text(counted: int, total: int) -> str:
+    """« Calculée sur 2 CC sur 13 »: what a flagged mark's tooltip and export say."""
+    return f"Calculée sur {counted} CC sur {total}"
+
+
+def percent_text(share: Decimal) -> str:
+    """« 50 % » for 0.5, « 33,5 % » for 0.335 (French decimals, no trailing zeros)."""
+    percent = (share * 100).normalize()
+    shown = format(
+        percent.quantize(Decimal(1)) if percent == percent.to_integral() else percent, "f"
+    )
+    return shown.replace(".", ",") + "\u00a0%"
+
+
 def round_half_up(value: Fraction, step: Decimal) -> Decimal:
     """Round an exact value to a multiple of step, halves up (13.25 → 13.3 at 0.1).
 
@@ -102,6 +127,20 @@ def _checked_step(rounding: object) -> Decimal:
         if step is not None and step.is_finite() and step == allowed:
             return allowed
     raise ValidationError(f"Arrondi de la note invalide : « {rounding} » (choisir 0,1, 0,5 ou 1).")
+
+
+def _checked_share(share: object) -> Decimal:
+    try:
+        if isinstance(share, bool) or not isinstance(share, Decimal | int | float | str):
+            raise InvalidOperation
+        value = Decimal(str(share))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value <= 1:
+        raise ValidationError(
+            f"Seuil d'alerte des notes invalide : « {share} » (entre 0 et 100 % des CC)."
+        )
+    return value
 
 
 def _weight_fraction(cc_code: str, weight: object) -> Fraction:

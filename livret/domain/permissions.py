@@ -32,6 +32,11 @@ class Action(StrEnum):
     VIEW_MARKS = "view_marks"
     SAVE_MARKS = "save_marks"
     EXPORT_MARKS = "export_marks"
+    VIEW_CONSEIL = "view_conseil"
+    WRITE_CONSEIL_REMARK = "write_conseil_remark"
+    VIEW_LSL = "view_lsl"
+    WRITE_LSL = "write_lsl"
+    SET_LSL_PERIODICITY = "set_lsl_periodicity"
     VIEW_EVALUATIONS = "view_evaluations"
     WRITE_EVALUATIONS = "write_evaluations"
     IMPORT_SIECLE = "import_siecle"
@@ -58,6 +63,11 @@ ACTION_LABELS: dict[Action, str] = {
     Action.VIEW_MARKS: "voir les notes d'une classe",
     Action.SAVE_MARKS: "enregistrer les notes et leurs réglages",
     Action.EXPORT_MARKS: "exporter les notes (CSV, XLSX)",
+    Action.VIEW_CONSEIL: "voir et exporter la vue du conseil de classe",
+    Action.WRITE_CONSEIL_REMARK: "écrire les remarques du conseil de classe",
+    Action.VIEW_LSL: "voir et exporter la synthèse LSL Pro",
+    Action.WRITE_LSL: "renseigner la synthèse LSL Pro (degrés, PFMP, appréciation)",
+    Action.SET_LSL_PERIODICITY: "choisir la périodicité des moyennes d'une classe (LSL Pro)",
     Action.VIEW_EVALUATIONS: "lister et ouvrir les évaluations",
     Action.WRITE_EVALUATIONS: "créer, modifier, supprimer une évaluation",
     Action.IMPORT_SIECLE: "importer les élèves (SIECLE)",
@@ -89,6 +99,12 @@ PERMISSIONS: Mapping[Action, Mapping[Role, Access]] = {
     Action.VIEW_MARKS: {_T: _A, _D: _A},
     Action.SAVE_MARKS: {_T: _A, _D: _A},
     Action.EXPORT_MARKS: {_T: _A, _D: _A},
+    Action.VIEW_CONSEIL: {_T: _A, _D: _A},
+    Action.WRITE_CONSEIL_REMARK: {_T: _A, _D: _A},
+    Action.VIEW_LSL: {_T: _A, _D: _A},
+    Action.WRITE_LSL: {_T: _A, _D: _A},
+    # Set once per class for the whole establishment (the local profile owns its file).
+    Action.SET_LSL_PERIODICITY: {_M: _A},
     Action.VIEW_EVALUATIONS: {_T: _A, _D: _A},
     Action.WRITE_EVALUATIONS: {_T: _A, _D: _A},
     Action.IMPORT_SIECLE: {_T: _A, _D: _A, _M: _A},
@@ -106,7 +122,9 @@ PERMISSIONS: Mapping[Action, Mapping[Role, Access]] = {
 }
 
 # The login-free local profile owns its file: it may also create the first accounts.
-LOCAL_PROFILE_EXTRA: frozenset[Action] = frozenset({Action.MANAGE_USERS})
+LOCAL_PROFILE_EXTRA: frozenset[Action] = frozenset(
+    {Action.MANAGE_USERS, Action.SET_LSL_PERIODICITY}
+)
 
 
 def access(actor: Actor, action: Action) -> Access | None:

@@ -62,7 +62,13 @@ def write_marks_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[C
     _write_atomically(path, write)
 
 
-def write_marks_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+def write_marks_xlsx(
+    path: Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    sheet_title: str = SHEET_TITLE,
+) -> None:
     """One sheet "Notes": bold header, marks as numbers, dates as real date cells.
 
     A date is a date cell shown JJ/MM/AAAA (it sorts and filters as a date, and the
@@ -79,9 +85,9 @@ def write_marks_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = SHEET_TITLE
+    sheet.title = sheet_title
     workbook.properties.creator = "Livret"
-    workbook.properties.title = SHEET_TITLE
+    workbook.properties.title = sheet_title
     widths = [len(title) for title in header]
     bold = Font(bold=True)
     for column, title in enumerate(header, start=1):

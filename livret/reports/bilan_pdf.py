@@ -583,6 +583,8 @@ def _header(document: BilanDocument) -> list[Flowable]:
                 f' <font color="#607d8b" size="8">({document.mark_ne_count} compétence{plural}'
                 f" NE non comptée{plural})</font>"
             )
+        if document.mark_alert:
+            note += f'<br/><font color="#b23c00"><b>⚠ {escape(document.mark_alert)}</b></font>'
         right.append(info("Note", note))
     while len(right) < len(left):
         right.append(_paragraph("", "info"))

@@ -48,6 +48,8 @@ class BilanDocument:
     mark: Decimal | None
     mark_ne_count: int
     generated_at: dt.datetime
+    mark_alert: str = ""
+    """« Calculée sur 2 CC sur 13 » when the mark rests on too few CCs (flagged), else ""."""
     establishment_uai: str | None = None
     establishment_city: str | None = None
     establishment_logo: bytes | None = None

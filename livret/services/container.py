@@ -19,10 +19,12 @@ if TYPE_CHECKING:
     from livret.services.bilan_list import BilanListService
     from livret.services.bilans import BilanService
     from livret.services.catalog import CatalogService
+    from livret.services.conseil import ConseilService
     from livret.services.dashboard import DashboardService
     from livret.services.establishment import EstablishmentService
     from livret.services.evaluations import EvaluationService
     from livret.services.exports import ExportService
+    from livret.services.lsl import LslService
     from livret.services.marks import MarkService
     from livret.services.overview import OverviewService
     from livret.services.privacy import PrivacyService
@@ -91,6 +93,8 @@ class Services:
         "livret.services.establishment:EstablishmentService"
     )
     privacy: _Service[PrivacyService] = _Service("livret.services.privacy:PrivacyService")
+    lsl: _Service[LslService] = _Service("livret.services.lsl:LslService")
+    conseil: _Service[ConseilService] = _Service("livret.services.conseil:ConseilService")
 
 
 def build_services(database: Database, actor: Actor) -> Services:

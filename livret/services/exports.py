@@ -1,5 +1,9 @@
 """PDF exports of bilans: one bilan, one learner's latest, a whole class for the conseil de classe.
 
+A class's PDFs follow the one rule (livret.domain.bilan_choice) for the day of the
+conseil: each learner's latest final bilan on or before it — the bilan their mark is
+computed from — or, when asked, a more recent draft, watermarked BROUILLON.
+
 Reads the data (one snapshot per bilan, through BilanService.sheet), builds the
 frozen BilanDocument of livret.reports and writes the rendered PDF. Files are written
 to a temporary name in the destination folder, then renamed over the final name: a
@@ -20,10 +24,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
+from livret.domain.bilan_choice import french_date
 from livret.domain.errors import LivretError, NotFound, ValidationError
+from livret.domain.marks import coverage_text, is_flagged
 from livret.domain.permissions import (
     Action,
     require,
@@ -33,10 +39,12 @@ from livret.domain.permissions import (
 )
 from livret.domain.roles import Actor
 from livret.reports.document import BilanDocument, BilanDocumentRow
+from livret.services.bilan_choice import LearnerChoice, class_choices
 from livret.services.bilans import NOT_EVALUATED
 from livret.services.database import Database
-from livret.services.dto import display_name, sort_key
+from livret.services.dto import display_name
 from livret.services.establishment import EstablishmentInfo, read_establishment
+from livret.services.marks import read_mark_settings
 from livret.storage import audit_chain, models
 
 MAX_FILE_NAME = 120
@@ -63,10 +71,40 @@ class ExportError(LivretError):
 
 @dataclass(frozen=True, slots=True)
 class SkippedLearner:
-    """A learner of the class who gets no PDF, and why."""
+    """A learner of the class who gets no PDF, and why (the rule's reason)."""
 
     name: str
     reason: str
+    learner_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClassPlan:
+    """What a class PDF export would hold for a conseil, before anything is written."""
+
+    class_code: str
+    class_label: str
+    school_year_label: str
+    on: dt.date
+    include_drafts: bool
+    choices: tuple[LearnerChoice, ...]
+    """Every learner of the class, alphabetical, with the bilan the rule chose (or why none)."""
+
+    @property
+    def chosen(self) -> tuple[LearnerChoice, ...]:
+        return tuple(c for c in self.choices if c.choice.chosen)
+
+    @property
+    def skipped(self) -> tuple[SkippedLearner, ...]:
+        return tuple(
+            SkippedLearner(c.learner.display_name, c.choice.reason, c.learner.id)
+            for c in self.choices
+            if not c.choice.chosen
+        )
+
+    @property
+    def drafts(self) -> int:
+        return sum(1 for c in self.choices if c.choice.is_draft)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +115,16 @@ class ClassExport:
     class_label: str
     school_year_label: str
     files: tuple[Path, ...]
-    """One PDF per learner with a final bilan, in alphabetical order of the learners."""
+    """One PDF per learner with a bilan for the day, in alphabetical order of the learners."""
     skipped: tuple[SkippedLearner, ...]
     combined: Path | None
     """The conseil de classe PDF holding every bilan above; None when there is none."""
+    on: dt.date
+    """The day of the conseil the bilans were chosen for."""
+    bilan_ids: tuple[int, ...]
+    """The bilan of each file, in the order of `files`."""
+    drafts: int
+    """How many of those bilans are drafts (watermarked BROUILLON)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +216,25 @@ class ExportService:
 
     # -- a class -----------------------------------------------------------------------
 
+    def class_plan(
+        self,
+        class_code: str,
+        *,
+        school_year: str | None = None,
+        on: dt.date | None = None,
+        include_drafts: bool = False,
+    ) -> ClassPlan:
+        """Which bilan each learner of the class would get for a conseil held on `on`
+        (default: today): what the class PDF dialog lists before exporting."""
+        require_all(self._actor, Action.EXPORT_CLASS_PDFS)
+        day = self._day(on)
+        with self._database.snapshot() as connection:
+            klass = _find_class(connection, class_code, school_year)
+            choices = class_choices(connection, klass.id, day, include_drafts=include_drafts)
+        return ClassPlan(
+            klass.code, klass.label, klass.year_label, day, include_drafts, tuple(choices)
+        )
+
     def export_class_pdfs(
         self,
         class_code: str,
@@ -179,20 +242,25 @@ class ExportService:
         *,
         school_year: str | None = None,
         progress: Progress | None = None,
+        on: dt.date | None = None,
+        include_drafts: bool = False,
     ) -> ClassExport:
-        """One PDF per learner of the class (their latest final bilan in this class), and
-        one combined PDF for the conseil de classe.
+        """One PDF per learner of the class, and one combined PDF for the conseil de classe
+        held on `on` (default: today).
 
-        A class code used in several school years means the most recent one, unless
-        `school_year` ("2025-2026") says otherwise. Learners without a final bilan in
-        this class get no PDF: they are listed in `skipped` with the reason.
+        Each learner's bilan is the one rule's choice (the bilan their mark comes from):
+        their latest final bilan on or before `on`, whatever class it was written in; with
+        `include_drafts`, a more recent draft instead, watermarked BROUILLON. A class code
+        used in several school years means the most recent one, unless `school_year`
+        ("2025-2026") says otherwise. Learners without a bilan get no PDF: they are listed
+        in `skipped` with the rule's reason.
         """
-        require_all(self._actor, Action.EXPORT_CLASS_PDFS)
+        plan = self.class_plan(
+            class_code, school_year=school_year, on=on, include_drafts=include_drafts
+        )
         from livret.reports.bilan_pdf import render_class_pdfs
 
-        with self._database.snapshot() as connection:
-            klass = _find_class(connection, class_code, school_year)
-            chosen, skipped = _class_bilans(connection, klass)
+        chosen = [c.choice.bilan_id for c in plan.chosen if c.choice.bilan_id is not None]
         _prepare_folder(out_dir)
         total = len(chosen) + (1 if chosen else 0)
         if progress is not None:
@@ -203,7 +271,10 @@ class ExportService:
         if chosen:
             read = self._documents(chosen)
             documents = [read[bilan_id][0] for bilan_id in chosen]
-            title = f"Conseil de classe — {klass.label} ({klass.year_label})"
+            title = (
+                f"Conseil de classe du {french_date(plan.on)} — "
+                f"{plan.class_label} ({plan.school_year_label})"
+            )
             combined_pdf, singles = render_class_pdfs(
                 documents,
                 title=title,
@@ -217,19 +288,30 @@ class ExportService:
                 files.append(target)
                 if progress is not None:
                     progress(len(files), total)
-            today = self._clock().date().isoformat()
-            combined = out_dir / safe_file_name(f"{klass.code}_conseil_de_classe_{today}")
+            combined = out_dir / safe_file_name(
+                f"{plan.class_code}_conseil_de_classe_{plan.on.isoformat()}"
+            )
             _write(combined, combined_pdf)
             if progress is not None:
                 progress(total, total)
         return ClassExport(
-            class_code=klass.code,
-            class_label=klass.label,
-            school_year_label=klass.year_label,
+            class_code=plan.class_code,
+            class_label=plan.class_label,
+            school_year_label=plan.school_year_label,
             files=tuple(files),
-            skipped=tuple(skipped),
+            skipped=plan.skipped,
             combined=combined,
+            on=plan.on,
+            bilan_ids=tuple(chosen),
+            drafts=plan.drafts,
         )
+
+    def _day(self, on: dt.date | None) -> dt.date:
+        if on is None:
+            return self._clock().date()
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            raise ValidationError("Date du conseil de classe invalide.")
+        return on
 
     # -- an access request (RGPD) -------------------------------------------------------
 
@@ -251,9 +333,12 @@ class ExportService:
             contents = read_contents(connection, bilan_ids)
             establishment = read_establishment(connection)
             facts = _facts(connection, bilan_ids)
+            min_share = read_mark_settings(connection).min_share
         now = self._clock()
         return {
-            bilan_id: _content_document(contents[bilan_id], facts[bilan_id], establishment, now)
+            bilan_id: _content_document(
+                contents[bilan_id], facts[bilan_id], establishment, now, min_share
+            )
             for bilan_id in bilan_ids
         }
 
@@ -280,12 +365,15 @@ class ExportService:
             establishment = read_establishment(connection)
             contents = read_contents(connection, bilan_ids)
             facts = _facts(connection, bilan_ids)
+            min_share = read_mark_settings(connection).min_share
         now = self._clock()
         result: dict[int, tuple[BilanDocument, _Facts]] = {}
         for bilan_id in bilan_ids:
             if bilan_id not in facts or bilan_id not in contents:
                 raise NotFound(f"Bilan introuvable (n° {bilan_id}).")
-            document = _content_document(contents[bilan_id], facts[bilan_id], establishment, now)
+            document = _content_document(
+                contents[bilan_id], facts[bilan_id], establishment, now, min_share
+            )
             result[bilan_id] = (document, facts[bilan_id])
         return result
 
@@ -423,7 +511,11 @@ def read_contents(connection: Connection, bilan_ids: Sequence[int]) -> dict[int,
 
 
 def _content_document(
-    content: BilanContent, facts: _Facts, establishment: EstablishmentInfo, now: dt.datetime
+    content: BilanContent,
+    facts: _Facts,
+    establishment: EstablishmentInfo,
+    now: dt.datetime,
+    min_share: Decimal,
 ) -> BilanDocument:
     return BilanDocument(
         establishment=establishment.name,
@@ -446,7 +538,16 @@ def _content_document(
         mark=facts.mark,
         mark_ne_count=facts.ne_count,
         generated_at=now,
+        mark_alert=_mark_alert(content.rows, facts.mark, min_share),
     )
+
+
+def _mark_alert(rows: Sequence[BilanDocumentRow], mark: Decimal | None, min_share: Decimal) -> str:
+    """The marks' warning, on the PDF too: a mark resting on fewer than `min_share` CCs."""
+    if mark is None:
+        return ""
+    counted = sum(1 for row in rows if row.current != NOT_EVALUATED)
+    return coverage_text(counted, len(rows)) if is_flagged(counted, len(rows), min_share) else ""
 
 
 def _facts(connection: Connection, bilan_ids: Sequence[int]) -> dict[int, _Facts]:
@@ -505,59 +606,6 @@ def _find_class(connection: Connection, code: str, school_year: str | None) -> _
     return _ClassRef(*rows[0])
 
 
-def _class_bilans(
-    connection: Connection, klass: _ClassRef
-) -> tuple[list[int], list[SkippedLearner]]:
-    """Each learner's latest final bilan written in this class, alphabetical order.
-
-    A bilan belongs to the class it was written in; one without a class counts for the
-    class when it is dated within the class's school year.
-    """
-    learner, enrolment, bilan = models.Learner, models.Enrolment, models.Bilan
-    learners = connection.execute(
-        select(learner.id, learner.family_name, learner.first_name)
-        .join(enrolment, enrolment.learner_id == learner.id)
-        .where(enrolment.class_id == klass.id)
-    ).all()
-    ordered = sorted(learners, key=lambda r: (sort_key(r[1]), sort_key(r[2]), r[0]))
-    ids = [row[0] for row in ordered]
-    in_class = or_(
-        bilan.class_id == klass.id,
-        and_(
-            bilan.class_id.is_(None),
-            bilan.bilan_date >= klass.year_start,
-            bilan.bilan_date <= klass.year_end,
-        ),
-    )
-    latest_final: dict[int, int] = {}
-    drafts: dict[int, dt.date] = {}
-    if ids:
-        for bilan_id, learner_id, status, bilan_date in connection.execute(
-            select(bilan.id, bilan.learner_id, bilan.status, bilan.bilan_date)
-            .where(bilan.learner_id.in_(ids), or_(in_class, bilan.status == "draft"))
-            .order_by(bilan.bilan_date, bilan.id)
-        ):
-            if status == "final":
-                latest_final[learner_id] = bilan_id  # ascending order: the last one wins
-            else:
-                drafts[learner_id] = bilan_date
-    chosen: list[int] = []
-    skipped: list[SkippedLearner] = []
-    for learner_id, family_name, first_name in ordered:
-        if learner_id in latest_final:
-            chosen.append(latest_final[learner_id])
-            continue
-        draft_date = drafts.get(learner_id)
-        reason = (
-            f"seulement un brouillon (du {draft_date.strftime('%d/%m/%Y')}), "
-            "pas encore enregistré définitivement"
-            if draft_date is not None
-            else "aucun bilan définitif dans cette classe"
-        )
-        skipped.append(SkippedLearner(display_name(family_name, first_name), reason))
-    return chosen, skipped
-
-
 # -- files ------------------------------------------------------------------------------
 
 
@@ -607,10 +655,24 @@ def _clean_part(text: str) -> str:
     return re.sub(r"_{2,}", "_", joined).strip("._- ")
 
 
+DRAFT_SUFFIX = "_brouillon"
+"""A draft's PDF says so in its name too: the final bilan of the same day will not be
+mistaken for it (and does not replace it)."""
+
+
 def _bilan_file_name(document: BilanDocument, facts: _Facts) -> str:
-    return bilan_file_name(
-        facts.class_code, facts.family_name, facts.first_name, document.bilan_date
+    if not document.is_draft:
+        return bilan_file_name(
+            facts.class_code, facts.family_name, facts.first_name, document.bilan_date
+        )
+    name = bilan_file_name(
+        facts.class_code,
+        facts.family_name,
+        facts.first_name,
+        document.bilan_date,
+        max_length=MAX_FILE_NAME - len(DRAFT_SUFFIX),
     )
+    return name.removesuffix(".pdf") + DRAFT_SUFFIX + ".pdf"
 
 
 def _unique(name: str, used: set[str]) -> str:

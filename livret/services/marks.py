@@ -1,13 +1,17 @@
 """Noter le dernier bilan: each learner's mark out of 20, previewed, saved and exported.
 
-For every learner of a class, the mark comes from their latest final bilan (by
-bilan date, then id), whatever the class or school year that bilan was written in:
-the preview and the export show its date. A CC without a positioning counts as NE.
-A learner without a final bilan is listed as such, never given a 0; a bilan with
-every CC NE gives no mark either.
+For every learner of a class and the day of a conseil de classe (default: today), the
+mark comes from the bilan the one rule chooses (livret.domain.bilan_choice): their
+latest final bilan dated on or before that day, whatever the class or school year it
+was written in — never a draft. The class PDF uses the same rule, so both agree on
+every learner. The preview and the export show the bilan's date. A CC without a
+positioning counts as NE. A learner without such a bilan is listed with the rule's
+reason, never given a 0; a bilan with every CC NE gives no mark either. A mark
+computed on fewer than a share of the CCs (setting, default half) is flagged.
 
 Settings live in the `setting` table: "marks.rounding" (JSON text "0.1", "0.5" or
-"1") and "marks.weights" (JSON object {"CC1.1": 2, …}; a CC left out weighs 1).
+"1"), "marks.weights" (JSON object {"CC1.1": 2, …}; a CC left out weighs 1) and
+"marks.min_share" (JSON text "0.5": flag a mark computed on fewer than half the CCs).
 
 The `mark` table is not guarded by the final-bilan triggers: a mark is stored with
 a final bilan (one row per bilan, replaced when saved again), not in it.
@@ -23,11 +27,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from livret.domain.bilan_choice import french_date
 from livret.domain.errors import (
     ConflictError,
     DatabaseError,
@@ -35,21 +40,29 @@ from livret.domain.errors import (
     ValidationError,
 )
 from livret.domain.levels import Level, parse_level
-from livret.domain.marks import MarkSettings, Weight, compute_mark
+from livret.domain.marks import (
+    MarkSettings,
+    Weight,
+    compute_mark,
+    coverage_text,
+    is_flagged,
+    percent_text,
+)
 from livret.domain.permissions import Action, require_all
 from livret.domain.roles import Actor
 from livret.exchange.marks_export import Cell, write_marks_csv, write_marks_xlsx
+from livret.services.bilan_choice import class_choices
 from livret.services.change_log import note_change
 from livret.services.database import Database
-from livret.services.dto import LearnerSummary, sort_key
+from livret.services.dto import LearnerSummary
 from livret.storage import models
 
 ROUNDING_KEY = "marks.rounding"
 WEIGHTS_KEY = "marks.weights"
+MIN_SHARE_KEY = "marks.min_share"
 SETTINGS_ACTION = "mark_settings_changed"
 SAVED_ACTION = "marks_saved"
 
-NO_FINAL_BILAN = "Pas de bilan définitif"
 ALL_NE = "Tout est NE : pas de note"
 NO_WEIGHT = "Coefficients tous nuls : pas de note"
 """Every positioned CC weighs 0: nothing counts, so no mark (never a 0)."""
@@ -62,6 +75,9 @@ EXPORT_HEADER: tuple[str, ...] = (
     "note",
     "date du bilan",
     "nombre de NE",
+    "CC positionnées",
+    "alerte",
+    "remarque",
 )
 EXPORT_SUFFIXES = (".csv", ".xlsx")
 
@@ -85,7 +101,7 @@ class MarkLine:
 
     learner: LearnerSummary
     bilan_id: int | None
-    """Their latest final bilan; None when they have none."""
+    """The final bilan the rule chose for the conseil's day; None when there is none."""
     bilan_date: dt.date | None
     value: Decimal | None
     """The mark computed now with the preview's settings; None: no final bilan, or no CC counts."""
@@ -96,11 +112,27 @@ class MarkLine:
     stored: StoredMark | None
     """The mark already saved for that bilan, if any."""
     status: str
-    """French: "Pas de bilan définitif", "Tout est NE : pas de note", or "" for a mark."""
+    """French, "" for a mark: without a bilan the rule's reason (« aucun bilan définitif au
+    01/12/2025 (le premier est du 12/12/2025) », « seulement un brouillon (du …) … »),
+    else « Tout est NE : pas de note » or « Coefficients tous nuls : pas de note »."""
+    total: int
+    """CCs of the référentiel (13 for PMIA): `counted` of `total` were positioned."""
+    flagged: bool
+    """A mark computed on fewer than the settings' min_share of the CCs (2 of 13)."""
 
     @property
     def has_final_bilan(self) -> bool:
         return self.bilan_id is not None
+
+    @property
+    def coverage(self) -> str:
+        """« Calculée sur 2 CC sur 13 » (empty without a mark)."""
+        return coverage_text(self.counted, self.total) if self.value is not None else ""
+
+    @property
+    def alert(self) -> str:
+        """The coverage of a flagged mark, "" otherwise: the export's « alerte » column."""
+        return self.coverage if self.flagged else ""
 
     @property
     def stored_differs(self) -> bool:
@@ -129,6 +161,13 @@ class MarkPreview:
     school_year_label: str
     settings: MarkSettings
     lines: tuple[MarkLine, ...]
+    on: dt.date
+    """The day of the conseil: each line's bilan is the latest final one on or before it."""
+
+    @property
+    def flagged(self) -> int:
+        """Marks computed on fewer than the settings' share of the CCs."""
+        return sum(1 for line in self.lines if line.flagged)
 
     @property
     def marked(self) -> int:
@@ -178,10 +217,10 @@ class MarkService:
     # -- settings --------------------------------------------------------------------
 
     def settings(self) -> MarkSettings:
-        """The establishment's rounding step and CC weights (0.1 and 1 until set)."""
+        """The establishment's rounding step, CC weights and alert share (0.1, 1, half)."""
         require_all(self._actor, Action.VIEW_MARKS)
         with self._database.snapshot() as connection:
-            return _read_settings(connection)
+            return read_mark_settings(connection)
 
     def save_settings(self, settings: MarkSettings) -> MarkSettings:
         """Store the rounding and weights; teachers and the DDFPT only, audited."""
@@ -210,7 +249,7 @@ class MarkService:
                 "aucune note ne pourrait être calculée."
             )
         try:
-            before_text = _settings_text(_read_settings(session))
+            before_text = _settings_text(read_mark_settings(session))
         except ValidationError:
             before_text = "illisibles"  # saving good settings repairs them
         _upsert(
@@ -219,6 +258,7 @@ class MarkService:
             [
                 {"key": ROUNDING_KEY, "value": json.dumps(str(settings.rounding))},
                 {"key": WEIGHTS_KEY, "value": weights_json(settings.weights)},
+                {"key": MIN_SHARE_KEY, "value": json.dumps(str(settings.min_share))},
             ],
             key="key",
         )
@@ -230,7 +270,7 @@ class MarkService:
             None,
             f"{before_text} → {_settings_text(settings)}",
         )
-        return _read_settings(session)
+        return read_mark_settings(session)
 
     # -- classes ---------------------------------------------------------------------
 
@@ -262,31 +302,40 @@ class MarkService:
 
     # -- preview, save, export -------------------------------------------------------
 
-    def preview(self, class_id: int, settings: MarkSettings | None = None) -> MarkPreview:
-        """Each learner's mark from their latest final bilan (settings: the stored ones)."""
+    def preview(
+        self, class_id: int, settings: MarkSettings | None = None, *, on: dt.date | None = None
+    ) -> MarkPreview:
+        """Each learner's mark from their latest final bilan on or before `on` (default:
+        today), with `settings` (default: the stored ones)."""
         require_all(self._actor, Action.VIEW_MARKS)
+        day = _day(on)
         with self._database.snapshot() as connection:
-            return _build_preview(connection, class_id, settings)
+            return _build_preview(connection, class_id, settings, day)
 
-    def save(self, class_id: int, settings: MarkSettings | None = None) -> MarkPreview:
+    def save(
+        self, class_id: int, settings: MarkSettings | None = None, *, on: dt.date | None = None
+    ) -> MarkPreview:
         """Store every computed mark with its bilan, in one transaction, audited.
 
-        Saving again replaces the class's marks (one row per bilan). A latest final
-        bilan that now gives no mark loses any mark saved before. Returns the preview
-        as stored.
+        Saving again replaces the marks of the bilans chosen for `on` (one row per
+        bilan). A chosen bilan that now gives no mark loses any mark saved before.
+        Returns the preview as stored.
         """
         require_all(self._actor, Action.SAVE_MARKS)
+        day = _day(on)
         try:
             with self._database.transaction() as session:
-                return self._save(session, class_id, settings)
+                return self._save(session, class_id, settings, day)
         except (IntegrityError, OperationalError) as exc:
             conflict = _conflict(exc, "Les notes de cette classe")
             if conflict is None:
                 raise
             raise conflict from None
 
-    def _save(self, session: Session, class_id: int, settings: MarkSettings | None) -> MarkPreview:
-        preview = _build_preview(session, class_id, settings)
+    def _save(
+        self, session: Session, class_id: int, settings: MarkSettings | None, on: dt.date
+    ) -> MarkPreview:
+        preview = _build_preview(session, class_id, settings, on)
         used = preview.settings
         now = dt.datetime.now()
         weights = weights_json(used.weights)
@@ -312,7 +361,8 @@ class MarkService:
         if stale:
             session.execute(delete(models.Mark).where(models.Mark.bilan_id.in_(stale)))
         details = (
-            f"classe {preview.class_code} ({preview.school_year_label}) : "
+            f"classe {preview.class_code} ({preview.school_year_label}), "
+            f"conseil du {french_date(on)} : "
             f"{_count(len(rows), 'note enregistrée', 'notes enregistrées')}, "
             f"arrondi {_french(used.rounding)}, coefficients {_weights_text(used.weights)}"
         )
@@ -325,20 +375,28 @@ class MarkService:
         _audit(session, self._actor, SAVED_ACTION, "school_class", class_id, details, at=now)
         learners = [line.learner.id for line in preview.lines]
         note_change(session, self._database, self._actor, "marks", learner_ids=learners)
-        return _build_preview(session, class_id, used)
+        return _build_preview(session, class_id, used, on)
 
-    def export(self, class_id: int, path: Path, settings: MarkSettings | None = None) -> MarkExport:
+    def export(
+        self,
+        class_id: int,
+        path: Path,
+        settings: MarkSettings | None = None,
+        *,
+        on: dt.date | None = None,
+    ) -> MarkExport:
         """Write the class's marks as CSV or XLSX, chosen by the file's suffix.
 
         Every learner of the class gets a row (empty note without a mark, never 0).
         The note written is the mark saved with the bilan when there is one (what
         Livret has recorded: call save first to record the current settings), else
-        the mark computed now with `settings` (default: the stored settings).
+        the mark computed now with `settings` (default: the stored settings). The
+        bilans are those chosen for the conseil of `on` (default: today).
         """
         require_all(self._actor, Action.EXPORT_MARKS)
         target = Path(path)
         suffix = export_format(target)
-        preview = self.preview(class_id, settings)
+        preview = self.preview(class_id, settings, on=on)
         rows = export_rows(preview)
         if suffix == ".csv":
             write_marks_csv(target, EXPORT_HEADER, rows)
@@ -373,6 +431,9 @@ def export_rows(preview: MarkPreview) -> list[Sequence[Cell]]:
             line.exported_value,
             line.bilan_date,
             line.exported_ne_count,
+            line.counted if line.bilan_id is not None else None,
+            line.alert,
+            line.status,
         )
         for line in preview.lines
     ]
@@ -387,20 +448,24 @@ def weights_json(weights: Mapping[str, Weight]) -> str:
 # -- reading ---------------------------------------------------------------------------
 
 
-def _read_settings(executor: _Executor) -> MarkSettings:
+def read_mark_settings(executor: _Executor) -> MarkSettings:
+    """The establishment's mark settings (rounding, weights, alert share), defaults filled."""
     setting = models.Setting
     stored: dict[str, str] = {
         key: value
         for key, value in executor.execute(
-            select(setting.key, setting.value).where(setting.key.in_([ROUNDING_KEY, WEIGHTS_KEY]))
+            select(setting.key, setting.value).where(
+                setting.key.in_([ROUNDING_KEY, WEIGHTS_KEY, MIN_SHARE_KEY])
+            )
         )
     }
     try:
         rounding = _loads(stored.get(ROUNDING_KEY), "0.1")
         weights = _loads(stored.get(WEIGHTS_KEY), {})
+        min_share = _loads(stored.get(MIN_SHARE_KEY), "0.5")
         if not isinstance(weights, dict):
             raise ValidationError("les coefficients ne sont pas un objet JSON")
-        return MarkSettings(rounding=rounding, weights=weights)
+        return MarkSettings(rounding=rounding, weights=weights, min_share=min_share)
     except (ValueError, ValidationError) as exc:
         reason = exc.message if isinstance(exc, ValidationError) else "JSON illisible"
         raise ValidationError(f"Réglages des notes invalides dans la base : {reason}") from None
@@ -417,10 +482,18 @@ def _cc_codes(executor: _Executor) -> list[str]:
     return list(executor.scalars(select(cc.code).order_by(cc.referentiel_id, cc.position)))
 
 
+def _day(on: dt.date | None) -> dt.date:
+    if on is None:
+        return dt.date.today()
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise ValidationError("Date du conseil de classe invalide.")
+    return on
+
+
 def _build_preview(
-    executor: _Executor, class_id: int, settings: MarkSettings | None
+    executor: _Executor, class_id: int, settings: MarkSettings | None, on: dt.date
 ) -> MarkPreview:
-    """Five queries whatever the size of the class (four when settings are given)."""
+    """Seven queries whatever the size of the class (six when settings are given)."""
     cls, school_year = models.SchoolClass, models.SchoolYear
     head = executor.execute(
         select(cls.code, cls.label, school_year.label)
@@ -430,74 +503,46 @@ def _build_preview(
     if head is None:
         raise NotFound(f"Classe introuvable (n° {class_id}).")
     class_code, class_label, year_label = head
-    used = settings if settings is not None else _read_settings(executor)
+    used = settings if settings is not None else read_mark_settings(executor)
 
-    learner, enrolment, bilan = models.Learner, models.Enrolment, models.Bilan
-    members = select(enrolment.learner_id).where(enrolment.class_id == class_id)
-    ranked = (
-        select(
-            bilan.id.label("bilan_id"),
-            bilan.learner_id.label("learner_id"),
-            bilan.bilan_date.label("bilan_date"),
-            func.row_number()
-            .over(
-                partition_by=bilan.learner_id,
-                order_by=(bilan.bilan_date.desc(), bilan.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(bilan.status == "final", bilan.learner_id.in_(members))
-        .subquery()
-    )
-    latest = (
-        select(ranked.c.bilan_id, ranked.c.learner_id, ranked.c.bilan_date)
-        .where(ranked.c.rank == 1)
-        .subquery()
-    )
+    # The one rule, with the class PDF and the conseil de classe: never a draft for a mark.
+    choices = class_choices(executor, class_id, on, include_drafts=False)
+    chosen = sorted({c.choice.bilan_id for c in choices if c.choice.bilan_id is not None})
     mark = models.Mark
-    learner_rows = executor.execute(
-        select(
-            learner.id,
-            learner.ine,
-            learner.family_name,
-            learner.first_name,
-            learner.left_on,
-            latest.c.bilan_id,
-            latest.c.bilan_date,
-            mark.value,
-            mark.rounding,
-            mark.ne_count,
-            mark.computed_at,
-        )
-        .join(enrolment, enrolment.learner_id == learner.id)
-        .outerjoin(latest, latest.c.learner_id == learner.id)
-        .outerjoin(mark, mark.bilan_id == latest.c.bilan_id)
-        .where(enrolment.class_id == class_id)
-    ).all()
-
-    positioning, cc = models.Positioning, models.CommonCompetency
+    stored_marks: dict[int, StoredMark] = {}
     positioned: dict[int, dict[str, Level]] = {}
-    for bilan_id, code, level in executor.execute(
-        select(positioning.bilan_id, cc.code, positioning.level)
-        .join(cc, cc.id == positioning.common_competency_id)
-        .join(latest, latest.c.bilan_id == positioning.bilan_id)
-    ):
-        positioned.setdefault(bilan_id, {})[code] = parse_level(level)
+    if chosen:
+        for marked_id, stored_value, rounding, ne_count, computed_at in executor.execute(
+            select(mark.bilan_id, mark.value, mark.rounding, mark.ne_count, mark.computed_at).where(
+                mark.bilan_id.in_(chosen)
+            )
+        ):
+            step = Decimal(rounding)
+            stored_marks[marked_id] = StoredMark(
+                _shown(Decimal(stored_value), step), step, ne_count, computed_at
+            )
+        positioning, cc = models.Positioning, models.CommonCompetency
+        for bilan_id, code, level in executor.execute(
+            select(positioning.bilan_id, cc.code, positioning.level)
+            .join(cc, cc.id == positioning.common_competency_id)
+            .where(positioning.bilan_id.in_(chosen))
+        ):
+            positioned.setdefault(bilan_id, {})[code] = parse_level(level)
     all_codes = _cc_codes(executor)
+    total = len(all_codes)
 
     lines: list[MarkLine] = []
-    for row in learner_rows:
-        summary = LearnerSummary(row[0], row[1], row[2], row[3], row[4])
-        bilan_id, bilan_date = row[5], row[6]
-        stored = None
-        if row[7] is not None:
-            rounding = Decimal(row[8])
-            stored = StoredMark(_shown(Decimal(row[7]), rounding), rounding, row[9], row[10])
-        if bilan_id is None:
-            lines.append(MarkLine(summary, None, None, None, 0, 0, stored, NO_FINAL_BILAN))
+    for item in choices:  # in the rule's French alphabetical order
+        chosen_id, bilan_date = item.choice.bilan_id, item.choice.bilan_date
+        if chosen_id is None:
+            lines.append(
+                MarkLine(
+                    item.learner, None, None, None, 0, 0, None, item.choice.reason, total, False
+                )
+            )
             continue
         levels = dict.fromkeys(all_codes, Level.NE)
-        levels.update(positioned.get(bilan_id, {}))
+        levels.update(positioned.get(chosen_id, {}))
         result = compute_mark(levels, used)
         status = ""
         if result.value is None:
@@ -505,25 +550,19 @@ def _build_preview(
         value = None if result.value is None else _shown(result.value, used.rounding)
         lines.append(
             MarkLine(
-                summary,
-                bilan_id,
+                item.learner,
+                chosen_id,
                 bilan_date,
                 value,
                 result.ne_count,
                 result.counted,
-                stored,
+                stored_marks.get(chosen_id),
                 status,
+                total,
+                value is not None and is_flagged(result.counted, total, used.min_share),
             )
         )
-    # Sorted here, not in SQL: SQLite and PostgreSQL collate accents differently.
-    lines.sort(
-        key=lambda line: (
-            sort_key(line.learner.family_name),
-            sort_key(line.learner.first_name),
-            line.learner.id,
-        )
-    )
-    return MarkPreview(class_id, class_code, class_label, year_label, used, tuple(lines))
+    return MarkPreview(class_id, class_code, class_label, year_label, used, tuple(lines), on)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -616,7 +655,10 @@ def _number_text(weight: Weight) -> str:
 
 
 def _settings_text(settings: MarkSettings) -> str:
-    return f"arrondi {_french(settings.rounding)}, coefficients {_weights_text(settings.weights)}"
+    return (
+        f"arrondi {_french(settings.rounding)}, coefficients {_weights_text(settings.weights)}, "
+        f"alerte sous {percent_text(settings.min_share)} des CC"
+    )
 
 
 def _weights_text(weights: Mapping[str, Weight]) -> str:

@@ -267,6 +267,8 @@ class PrivacyService:
             final_bilans=found["final_bilans"],
             positionings=found["positionings"],
             marks=found["marks"],
+            conseil_remarks=found["conseil_remarks"],
+            lsl_entries=found["lsl_entries"],
             account_login=identity.account_login,
             audit_events=events,
         )

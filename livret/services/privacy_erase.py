@@ -23,6 +23,7 @@ from livret.services.privacy_records import (
     ERASED_ACTION,
     ERASED_DETAILS,
     ERASED_NAME,
+    LSL_MODELS,
     ErasureReport,
     Identity,
     counts,
@@ -66,6 +67,9 @@ def erase(
     scrubbed = events_about(session, identity)
     _delete_bilans(session, actor, identity, ddfpt)
     session.execute(delete(models.Result).where(models.Result.learner_id == learner_id))
+    # Also cascaded by their foreign keys; deleted by name so that nothing depends on it.
+    for model in (models.ConseilRemark, *LSL_MODELS):
+        session.execute(delete(model).where(model.learner_id == learner_id))
     session.execute(delete(models.Enrolment).where(models.Enrolment.learner_id == learner_id))
     # Read again: the unlock events just written lose their bilan's id too.
     _scrub_events(session, identity, events_about(session, identity))
@@ -79,6 +83,8 @@ def erase(
         final_bilans=found["final_bilans"],
         positionings=found["positionings"],
         marks=found["marks"],
+        conseil_remarks=found["conseil_remarks"],
+        lsl_entries=found["lsl_entries"],
         account_deleted=identity.account_id is not None,
         audit_events_scrubbed=len(scrubbed),
         class_ids=class_ids,

@@ -33,9 +33,10 @@ README_TEXT = """Données personnelles d'un apprenant (export RGPD, droit d'acc�
 {json_name} : tout ce que la base Livret contient sur l'apprenant, au format JSON
 (UTF-8) : identité, inscriptions et classes, résultats d'évaluations (avec le titre,
 la date et le critère de chaque évaluation), bilans intermédiaires avec leurs
-positionnements, notes sur 20, compte de connexion (jamais le mot de passe, qui
-n'est conservé que sous une forme chiffrée irréversible) et événements du journal
-qui le concernent.
+positionnements, notes sur 20, remarques des conseils de classe, saisies de la
+synthèse LSL Pro (appréciations, degrés de maîtrise, périodes de PFMP), compte de
+connexion (jamais le mot de passe, qui n'est conservé que sous une forme chiffrée
+irréversible) et événements du journal qui le concernent.
 
 bilans/ : le PDF de chaque bilan, brouillons compris (marqués « Brouillon »).
 
@@ -69,6 +70,8 @@ def learner_record(
         "results": _results(connection, identity),
         "bilans": _bilans(connection, identity, pdf_names),
         "marks": _marks(connection, identity),
+        "conseil_remarks": _conseil_remarks(connection, identity),
+        "lsl": _lsl(connection, identity),
         "account": _account(connection, identity),
         "audit_events": _events(connection, identity),
     }
@@ -226,6 +229,80 @@ def _marks(connection: Connection, identity: Identity) -> list[dict[str, Any]]:
         with contextlib.suppress(ValueError):  # else kept as stored
             item["weights"] = json.loads(item["weights"] or "{}")
     return found
+
+
+def _conseil_remarks(connection: Connection, identity: Identity) -> list[dict[str, Any]]:
+    remark, klass, author = models.ConseilRemark, models.SchoolClass, aliased(models.User)
+    rows = connection.execute(
+        select(
+            klass.code.label("class_code"),
+            remark.conseil_date,
+            remark.text,
+            author.display_name.label("author"),
+            remark.updated_at,
+        )
+        .select_from(remark)
+        .join(klass, klass.id == remark.class_id)
+        .outerjoin(author, author.id == remark.author_id)
+        .where(remark.learner_id == identity.learner_id)
+        .order_by(remark.conseil_date, klass.code)
+    ).all()
+    return _dicts(rows)
+
+
+def _lsl(connection: Connection, identity: Identity) -> dict[str, list[dict[str, Any]]]:
+    """What teachers wrote or chose for the LSL Pro synthesis, school year by school year."""
+    year, author = models.SchoolYear, aliased(models.User)
+    appreciation, degree, fill = models.LslAppreciation, models.LslDegree, models.LslPfmpFill
+    evaluation, competency = models.Evaluation, models.Competency
+    learner_id = identity.learner_id
+    appreciations = connection.execute(
+        select(
+            year.label.label("school_year"),
+            appreciation.text,
+            author.display_name.label("author"),
+            appreciation.updated_at,
+        )
+        .join(year, year.id == appreciation.school_year_id)
+        .outerjoin(author, author.id == appreciation.author_id)
+        .where(appreciation.learner_id == learner_id)
+        .order_by(year.start_date)
+    ).all()
+    degrees = connection.execute(
+        select(
+            year.label.label("school_year"),
+            competency.code.label("competency"),
+            degree.degree,
+            author.display_name.label("author"),
+            degree.updated_at,
+        )
+        .join(year, year.id == degree.school_year_id)
+        .join(competency, competency.id == degree.competency_id)
+        .outerjoin(author, author.id == degree.author_id)
+        .where(degree.learner_id == learner_id)
+        .order_by(year.start_date, competency.position, competency.code)
+    ).all()
+    fills = connection.execute(
+        select(
+            evaluation.title.label("evaluation"),
+            evaluation.eval_date,
+            fill.company,
+            fill.tutor,
+            fill.pfmp_start,
+            fill.pfmp_end,
+            author.display_name.label("author"),
+            fill.updated_at,
+        )
+        .join(evaluation, evaluation.id == fill.evaluation_id)
+        .outerjoin(author, author.id == fill.author_id)
+        .where(fill.learner_id == learner_id)
+        .order_by(evaluation.eval_date, evaluation.id)
+    ).all()
+    return {
+        "appreciations": _dicts(appreciations),
+        "degrees": _dicts(degrees),
+        "pfmp": _dicts(fills),
+    }
 
 
 def _account(connection: Connection, identity: Identity) -> dict[str, Any] | None:

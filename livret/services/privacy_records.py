@@ -63,6 +63,10 @@ class ErasurePreview:
     final_bilans: int
     positionings: int
     marks: int
+    conseil_remarks: int
+    """The teacher's remarks of the conseils de classe."""
+    lsl_entries: int
+    """LSL Pro: appréciations, chosen degrees and PFMP fills."""
     account_login: str | None
     audit_events: int
     """Events about the learner: kept, with their personal part blanked."""
@@ -83,6 +87,8 @@ class ErasureReport:
     final_bilans: int
     positionings: int
     marks: int
+    conseil_remarks: int
+    lsl_entries: int
     account_deleted: bool
     audit_events_scrubbed: int
     class_ids: tuple[int, ...]
@@ -93,6 +99,8 @@ class ErasureReport:
             f"{self.enrolments} inscription(s), {self.results} résultat(s), "
             f"{self.bilans} bilan(s) dont {self.final_bilans} définitif(s), "
             f"{self.positionings} positionnement(s), {self.marks} note(s), "
+            f"{self.conseil_remarks} remarque(s) de conseil de classe, "
+            f"{self.lsl_entries} saisie(s) LSL Pro, "
             f"compte apprenant {'supprimé' if self.account_deleted else 'absent'}, "
             f"{self.audit_events_scrubbed} événement(s) du journal anonymisé(s)"
         )
@@ -268,7 +276,19 @@ def counts(executor: Executor, identity: Identity) -> dict[str, int]:
         "final_bilans": len(identity.final_bilan_ids),
         "positionings": number(models.Positioning, models.Positioning.bilan_id.in_(bilan_ids)),
         "marks": number(models.Mark, models.Mark.bilan_id.in_(bilan_ids)),
+        "conseil_remarks": number(
+            models.ConseilRemark, models.ConseilRemark.learner_id == learner_id
+        ),
+        "lsl_entries": sum(number(model, model.learner_id == learner_id) for model in LSL_MODELS),
     }
+
+
+LSL_MODELS: tuple[type[models.LslAppreciation | models.LslDegree | models.LslPfmpFill], ...] = (
+    models.LslAppreciation,
+    models.LslDegree,
+    models.LslPfmpFill,
+)
+"""The learner's LSL Pro rows (what a teacher wrote or chose for the synthesis)."""
 
 
 def learner_rows(executor: Executor, where: ColumnElement[bool] | None) -> list[RetentionRow]:

@@ -357,3 +357,87 @@ class ChangeEvent(Base):
     learner_ids: Mapped[str] = mapped_column(Text, server_default="")
     class_ids: Mapped[str] = mapped_column(Text, server_default="")
     bilan_id: Mapped[int | None]
+
+
+class ConseilRemark(Base):
+    """The teacher's one-line remark on a learner for one conseil de classe (may be empty)."""
+
+    __tablename__ = "conseil_remark"
+    # Leads with the class and the date: the conseil view reads one class's remarks.
+    __table_args__ = (UniqueConstraint("class_id", "conseil_date", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    conseil_date: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text, server_default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class LslClassSetting(Base):
+    """LSL Pro: the periodicity of a class's mean marks, set by the Administrateur."""
+
+    __tablename__ = "lsl_class_setting"
+    __table_args__ = (
+        CheckConstraint("periodicity IN ('trimestre','semestre')", name="periodicity"),
+    )
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("school_class.id", ondelete="CASCADE"), primary_key=True
+    )
+    periodicity: Mapped[str] = mapped_column(String(10))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class LslAppreciation(Base):
+    """LSL Pro: the appréciation of one learner for one school year."""
+
+    __tablename__ = "lsl_appreciation"
+    __table_args__ = (UniqueConstraint("learner_id", "school_year_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    school_year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id"))
+    text: Mapped[str] = mapped_column(Text, server_default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class LslDegree(Base):
+    """LSL Pro: the degree of mastery (1–4) a teacher chose for a competency of the specialty."""
+
+    __tablename__ = "lsl_degree"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "school_year_id", "competency_id"),
+        CheckConstraint("degree IN ('1','2','3','4')", name="degree"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    school_year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id", ondelete="CASCADE"))
+    degree: Mapped[str] = mapped_column(String(1))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class LslPfmpFill(Base):
+    """LSL Pro: what a teacher filled in where a PFMP's company evaluations left it empty.
+
+    Keyed by the PFMP's first company evaluation (livret.domain.lsl.group_pfmps).
+    """
+
+    __tablename__ = "lsl_pfmp_fill"
+    __table_args__ = (UniqueConstraint("learner_id", "evaluation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"))
+    company: Mapped[str | None] = mapped_column(String(300))
+    tutor: Mapped[str | None] = mapped_column(String(200))
+    pfmp_start: Mapped[dt.date | None] = mapped_column(Date)
+    pfmp_end: Mapped[dt.date | None] = mapped_column(Date)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -28,9 +27,10 @@ from livret.domain.errors import LivretError
 from livret.domain.roles import ROLE_LABELS, Role
 from livret.services.accounts import AccountInfo, AccountService, ClassAccounts
 from livret.services.container import Services
-from livret.ui import messages
+from livret.ui import messages, remembered
 from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
+from livret.ui.theme import current_theme
 
 MISMATCH_MESSAGE = "Les deux mots de passe ne sont pas identiques."
 
@@ -55,9 +55,9 @@ class AccountsModel(RowsModel[AccountInfo]):
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(info, column)
         if role == Qt.ItemDataRole.ForegroundRole and not info.active:
-            return QBrush(QColor("#757575"))
+            return QBrush(current_theme().inactive_text)
         if role == Qt.ItemDataRole.ForegroundRole and column == 6 and info.waiting:
-            return QBrush(QColor("#c62828"))
+            return QBrush(current_theme().alert_text)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (4, 5, 6):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -426,10 +426,14 @@ class AccountsDialog(QDialog):
         return int(dialog.classes.currentData())
 
     def choose_csv_path(self, suggested: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Fichier des mots de passe initiaux"), suggested, self.tr("CSV (*.csv)")
+        chosen = remembered.save_file(
+            self,
+            remembered.Purpose.PASSWORDS,
+            self.tr("Fichier des mots de passe initiaux"),
+            suggested,
+            self.tr("CSV (*.csv)"),
         )
-        return Path(path) if path else None
+        return chosen[0] if chosen else None
 
     def show_error(self, message: str) -> None:
         messages.show_error(self, message)

@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +32,7 @@ from livret.services.dto import sort_key
 from livret.ui.load_failure import FailableArea, failure_reason
 from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
+from livret.ui.theme import current_theme
 
 COLUMNS = ("Apprenant", "Classe", "Année scolaire", "Date", "Statut", "Auteur", "Note /20")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -70,7 +71,7 @@ class BilanListModel(RowsModel[BilanListItem]):
                 return float(item.mark) if item.mark is not None else -1.0
             return sort_key(str(_display(item, column)))
         if role == Qt.ItemDataRole.ForegroundRole and column == 4 and item.status == "draft":
-            return QBrush(QColor("#e65100"))
+            return QBrush(current_theme().attention_text)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (3, 6):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole:

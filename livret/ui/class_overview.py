@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from livret.domain.levels import LEVEL_CODES, style_of
 from livret.services.overview import ClassOverview, OverviewCell, OverviewLearner, OverviewService
 from livret.ui.load_failure import FailableArea, failure_reason
 from livret.ui.text import count
+from livret.ui.theme import css, current_theme
 from livret.ui.widgets.colour_cells import SelectionOutlineDelegate
 
 LEARNER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -46,7 +47,8 @@ def _looks_of(row: OverviewLearner) -> list[tuple[str, QColor, QColor]]:
     for cell in row.cells:
         style = style_of(cell.level)
         text = f"{style.symbol} ({cell.current_results})" if cell.current_results else style.symbol
-        looks.append((text, QColor(style.color), QColor(style.text_color)))
+        tile = current_theme().level(cell.level)  # 4.5:1 for the symbol and count
+        looks.append((text, tile.fill, tile.text))
     return looks
 
 
@@ -252,6 +254,7 @@ class ClassOverviewView(QWidget):
         super().__init__(parent)
         self._overviews = overviews
         self._class_id: int | None = None
+        self._pending = False  # a class asked for while hidden: read when shown
         self._class_label: str | None = None
 
         self.title = QLabel(self.tr("Vue d'ensemble de la classe"))
@@ -301,11 +304,12 @@ class ClassOverviewView(QWidget):
         legend.setSpacing(6)
         for code in LEVEL_CODES:
             style = style_of(code)
+            tile = current_theme().level(code)
             chip = QLabel(style.symbol)
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
             chip.setMinimumWidth(36)
             chip.setStyleSheet(
-                f"background-color: {style.color}; color: {style.text_color};"
+                f"background-color: {css(tile.fill)}; color: {css(tile.text)};"
                 " padding: 2px 6px; border-radius: 3px; font-weight: bold;"
             )
             chip.setAccessibleName(style.label)
@@ -324,6 +328,7 @@ class ClassOverviewView(QWidget):
         if label is not None or class_id != self._class_id:
             self._class_label = label
         self._class_id = class_id
+        self._pending = False
         try:
             overview = self._overviews.class_overview(class_id)
         except Exception as exc:  # never another class's learners left on screen
@@ -345,6 +350,31 @@ class ClassOverviewView(QWidget):
             )
         )
         return True
+
+    def show_class_when_visible(self, class_id: int, *, label: str | None = None) -> None:
+        """Show the class now if the view is on screen, else when it is next shown.
+
+        The main window keeps its tabs up to date this way: a class (or a change) seen
+        from another tab costs no query until the teacher opens « Vue de la classe ».
+        """
+        if self.isVisible():
+            self.show_class(class_id, label=label)
+            return
+        if label is not None or class_id != self._class_id:
+            self._class_label = label
+        self._class_id = class_id
+        self._pending = True
+
+    @property
+    def pending(self) -> bool:
+        """True while a class asked for is not read yet (the view is hidden)."""
+        return self._pending
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Override QWidget::showEvent: read the class asked for while hidden."""
+        super().showEvent(event)
+        if self._pending and self._class_id is not None:
+            self.show_class(self._class_id)
 
     def retry(self) -> bool:
         """Réessayer: read the class asked for again."""

@@ -36,7 +36,7 @@ def confirm_adding_in_closed_period(
     )
     label = parent.tr("Importer quand même") if importing else parent.tr("Enregistrer quand même")
     confirm = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton(parent.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.exec()
     return box.clickedButton() is confirm

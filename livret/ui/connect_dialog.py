@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from livret.ui import remembered
 from livret.ui.messages import error_label
 
 SETTINGS_RECENT = "connections/recent"
@@ -221,7 +221,7 @@ class ConnectDialog(QDialog):
             self.tr("Se connecter"), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.connect_button.setDefault(True)
-        self.buttons.addButton(self.tr("Annuler"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.try_accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -325,13 +325,13 @@ class ConnectDialog(QDialog):
 
     def choose_certificate(self) -> str:
         """The CA certificate file (a seam tests patch)."""
-        path, _ = QFileDialog.getOpenFileName(
+        path = remembered.open_file(
             self,
+            remembered.Purpose.CERTIFICATE,
             self.tr("Certificat de l'autorité (CA)"),
-            "",
             self.tr("Certificats (*.crt *.pem *.cer);;Tous les fichiers (*)"),
         )
-        return path
+        return str(path) if path else ""
 
     def _update_enabled(self) -> None:
         by_service = bool(self.service.text().strip())
@@ -370,7 +370,7 @@ class ServerPasswordDialog(QDialog):
         buttons = QDialogButtonBox()
         ok = buttons.addButton(self.tr("Se connecter"), QDialogButtonBox.ButtonRole.AcceptRole)
         ok.setDefault(True)
-        buttons.addButton(self.tr("Annuler"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -33,6 +33,7 @@ class CriteriaPicker(QTreeWidget):
         self._criteria: dict[int, CriterionItem] = {}
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Rechercher un critère (code ou texte)…"))
+        self.search.setAccessibleName(self.tr("Rechercher un critère"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
         self.setColumnCount(2)

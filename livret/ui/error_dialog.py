@@ -149,7 +149,6 @@ class UnexpectedErrorDialog(QDialog):
         )
         self.buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.close_button.setText(self.tr("Fermer"))
         self.close_button.setDefault(True)
         self.copy_button.clicked.connect(self.copy_details)
         self.buttons.rejected.connect(self.reject)

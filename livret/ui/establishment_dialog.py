@@ -9,7 +9,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -31,7 +30,9 @@ from livret.services.establishment import (
     EstablishmentService,
     checked_logo,
 )
+from livret.ui import remembered
 from livret.ui.messages import error_label, show_error
+from livret.ui.theme import css, themed_style_sheet
 
 PREVIEW_WIDTH = 220
 PREVIEW_HEIGHT = 80
@@ -86,7 +87,7 @@ class EstablishmentDialog(QDialog):
         logo_row.addLayout(logo_buttons)
         logo_row.addStretch(1)
         hint = QLabel(self.tr("PNG ou JPEG, 1 Mo au plus ; imprimé à 14 mm de haut."))
-        hint.setStyleSheet("color: #607d8b;")
+        themed_style_sheet(hint, lambda theme: f"color: {css(theme.muted_text)};")
 
         form = QFormLayout()
         form.addRow(self.tr("&Nom :"), self.name)
@@ -101,7 +102,6 @@ class EstablishmentDialog(QDialog):
         )
         self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(self.tr("Enregistrer"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Annuler"))
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
@@ -120,13 +120,12 @@ class EstablishmentDialog(QDialog):
 
     def choose_logo_file(self) -> Path | None:
         """Ask for an image file (a seam the tests replace)."""
-        name, _ = QFileDialog.getOpenFileName(
+        return remembered.open_file(
             self,
+            remembered.Purpose.LOGO,
             self.tr("Choisir un logo"),
-            "",
             self.tr("Images PNG ou JPEG (*.png *.jpg *.jpeg);;Tous les fichiers (*)"),
         )
-        return Path(name) if name else None
 
     def choose_logo(self) -> bool:
         """Pick a file; it replaces the logo shown once it reads as a PNG or JPEG image."""

@@ -53,6 +53,7 @@ from livret.services.evaluations import (
 from livret.ui import closed_period, messages
 from livret.ui.criteria_picker import CriteriaPicker
 from livret.ui.evaluation_grid import LevelGrid
+from livret.ui.theme import css, themed_style_sheet
 
 LEARNER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -69,7 +70,7 @@ def confirm_change_after_final(parent: QWidget, covered: Sequence[CoveredLearner
     )
     box.setInformativeText(parent.tr("Modifier quand même ? La modification sera tracée."))
     confirm = box.addButton(parent.tr("Modifier quand même"), QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton(parent.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.exec()
     return box.clickedButton() is confirm
@@ -117,9 +118,14 @@ class EvaluationDialog(QDialog):
         layout = QVBoxLayout(self)
         self.covered_label = QLabel()
         self.covered_label.setWordWrap(True)
-        self.covered_label.setStyleSheet(
-            "QLabel { background: #fff3e0; color: #8a3b00; border: 1px solid #ffb74d;"
-            " border-radius: 3px; padding: 4px; }"
+        themed_style_sheet(
+            self.covered_label,
+            lambda theme: (
+                f"QLabel {{ background: {css(theme.warning_banner)};"
+                f" color: {css(theme.warning_banner_text)};"
+                f" border: 1px solid {css(theme.warning_banner_border)};"
+                " border-radius: 3px; padding: 4px; }"
+            ),
         )
         self.covered_label.setVisible(bool(details and details.covered))
         if details is not None and details.covered:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPainter, QPen
+from PySide6.QtGui import QBrush, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from livret.domain.levels import style_of
 from livret.services.dto import LearnerSummary
 from livret.services.evaluations import CoveredLearner, CriterionItem, GridResult
+from livret.ui.theme import current_theme
 from livret.ui.widgets.colour_cells import SelectionOutlineDelegate
 
 LEVEL_KEYS: dict[int, str] = {
@@ -60,7 +61,7 @@ class _CellDelegate(SelectionOutlineDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         """Override SelectionOutlineDelegate.paint_selection."""
-        painter.setPen(QPen(QColor("#0d47a1"), 3))
+        painter.setPen(QPen(current_theme().current_frame, 3))
         painter.drawRect(option.rect.adjusted(1, 1, -2, -2))
 
 
@@ -218,8 +219,10 @@ class LevelGrid(QTableWidget):
             return
         style = style_of(cell.level)
         item.setText(style.symbol)
-        item.setBackground(QColor(style.color))
-        item.setForeground(QColor(style.text_color))
+        # The screen's tile (livret.ui.theme): the same on both palettes, text at 4.5:1.
+        tile = current_theme().level(cell.level)
+        item.setBackground(tile.fill)
+        item.setForeground(tile.text)
         tooltip = style.label + (f"\n{cell.comment}" if cell.comment else "")
         item.setToolTip(tooltip)
 

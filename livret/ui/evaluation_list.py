@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
+from PySide6.QtGui import QBrush, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -34,11 +34,11 @@ from livret.ui import messages
 from livret.ui.evaluation_dialog import EvaluationDialog
 from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
+from livret.ui.theme import current_theme
 
 COLUMNS = ("Date", "Nature", "Titre", "Auteur", "Résultats", "Bilan définitif")
 EVALUATION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 COVERED_TEXT = "pris en compte"
-COVERED_COLOR = "#e65100"
 
 
 class EvaluationListModel(RowsModel[EvaluationRow]):
@@ -59,7 +59,7 @@ class EvaluationListModel(RowsModel[EvaluationRow]):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 1, 4, 5):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.covered:
-            return QBrush(QColor(COVERED_COLOR))
+            return QBrush(current_theme().attention_text)
         if role == Qt.ItemDataRole.FontRole and column == 5 and row.covered:
             font = QFont()
             font.setBold(True)
@@ -119,7 +119,7 @@ def confirm_delete(parent: QWidget, row: EvaluationRow, covered: Sequence[Covere
         box.setInformativeText(parent.tr("La suppression est définitive."))
         label = parent.tr("Supprimer")
     confirm = box.addButton(label, QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(parent.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.exec()
     return box.clickedButton() is confirm

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt
-from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,7 +34,7 @@ from livret.services.change_log import ChangeFeed
 from livret.services.container import Services
 from livret.services.dashboard import DashboardService
 from livret.services.dto import LearnerDashboard
-from livret.ui import messages
+from livret.ui import messages, remembered
 from livret.ui.bilan.editor import BilanEditor
 from livret.ui.dashboard.detail import EvaluationDetailWindow
 from livret.ui.dashboard.model import CELL_KIND_ROLE, CellKind
@@ -44,6 +43,7 @@ from livret.ui.dashboard.view import DashboardView
 from livret.ui.live_refresh import LiveRefresh
 from livret.ui.rows_model import ModelIndex, RowsModel
 from livret.ui.text import count
+from livret.ui.theme import current_theme
 
 NOT_EVALUATED = "NE"
 
@@ -249,11 +249,15 @@ class MyBilansView(QWidget):
         return written
 
     def choose_pdf_file(self, suggested: str) -> Path | None:
-        """Where to save the PDF (a seam tests patch)."""
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Enregistrer le bilan en PDF"), suggested, self.tr("PDF (*.pdf)")
+        """Where to save the PDF (a seam tests patch); the last PDF folder first."""
+        chosen = remembered.save_file(
+            self,
+            remembered.Purpose.PDF_EXPORT,
+            self.tr("Enregistrer le bilan en PDF"),
+            suggested,
+            self.tr("PDF (*.pdf)"),
         )
-        return Path(path) if path else None
+        return chosen[0] if chosen else None
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
@@ -307,13 +311,10 @@ class MyBilansView(QWidget):
 def _level_item(level: str) -> QTableWidgetItem:
     style = style_of(level)
     item = QTableWidgetItem(f"{style.symbol}  {style.label}")
-    item.setBackground(_color(style.color))
-    item.setForeground(_color(style.text_color))
+    tile = current_theme().level(level)
+    item.setBackground(QBrush(tile.fill))
+    item.setForeground(QBrush(tile.text))
     return item
-
-
-def _color(value: str) -> QBrush:
-    return QBrush(QColor(value))
 
 
 class LearnerWindow(QMainWindow):

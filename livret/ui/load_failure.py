@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from livret.domain.errors import DatabaseError, LivretError
 from livret.logs import log_exception, log_file_path
+from livret.ui.theme import css, themed_style_sheet
 
 LOGGER = logging.getLogger("livret.ui")
 
@@ -60,13 +61,19 @@ class LoadFailurePanel(QFrame):
         super().__init__(parent)
         self.setObjectName("loadFailure")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(
-            "#loadFailure { background: #fdecea; border: 1px solid #e57373; border-radius: 4px; }"
+        themed_style_sheet(
+            self,
+            lambda theme: (
+                f"#loadFailure {{ background: {css(theme.error_banner)};"
+                f" border: 1px solid {css(theme.error_banner_border)}; border-radius: 4px; }}"
+            ),
         )
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        themed_style_sheet(
+            self.message, lambda theme: f"color: {css(theme.error_text)}; font-weight: bold;"
+        )
         self.message.setAccessibleName(self.tr("Échec du chargement"))
         self.retry_button = QPushButton(self.tr("&Réessayer"))
         self.retry_button.setToolTip(self.tr("Lire de nouveau les données depuis la base"))

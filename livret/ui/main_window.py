@@ -8,18 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QWindow
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QTabWidget,
+    QWidget,
 )
 
-from livret import __version__
 from livret.domain.changes import Change
 from livret.domain.errors import LivretError
 from livret.domain.permissions import Action, allowed
@@ -28,21 +28,26 @@ from livret.services.change_log import ChangeFeed
 from livret.services.container import Services, build_services
 from livret.ui.bilans_module import BilansModule
 from livret.ui.class_overview import ClassOverviewView
+from livret.ui.conseil_date import ConseilDate
+from livret.ui.conseil_view import ConseilClasseView
 from livret.ui.dashboard.model import suggestions_by_cc
 from livret.ui.dashboard.view import DashboardView
 from livret.ui.live_refresh import LiveRefresh
+from livret.ui.lsl_view import LslView
 from livret.ui.messages import show_error
+from livret.ui.remembered import remember_size
 from livret.ui.selectors import LearnerSelector
 
 if TYPE_CHECKING:
     # Each dialog's module is imported when it is first opened: the first window is
     # painted sooner, without pyqtgraph (the bilan editor's radar), reportlab, openpyxl.
-    from livret.services.exports import ClassExport
     from livret.ui.bilan.editor import BilanEditor
     from livret.ui.evaluation_dialog import EvaluationDialog
     from livret.ui.evaluation_list import EvaluationListDialog
+    from livret.ui.help_window import HelpWindow
     from livret.ui.imports import ImportDialog
     from livret.ui.marks_dialog import MarksDialog
+    from livret.ui.pdf_export import ClassPdfDialog
     from livret.ui.profile_dialog import DisplayNameDialog
     from livret.ui.referentiel_editor import ReferentielEditor
     from livret.ui.referentiel_exchange import ReferentielPreviewDialog
@@ -51,6 +56,10 @@ SETTINGS_CLASS = "selection/class_id"
 SETTINGS_LEARNER = "selection/learner_id"
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_STATE = "window/state"
+NOTHING_TO_PRINT = (
+    "Rien à exporter : choisissez un apprenant qui a un bilan définitif, "
+    "ou ouvrez son bilan intermédiaire."
+)
 ADMIN_TEXT = (
     "Compte administrateur : gestion des comptes, du journal, des imports SIECLE et du référentiel."
 )
@@ -79,6 +88,9 @@ class MainWindow(QMainWindow):
         self.establishment_dialog: QDialog | None = None
         self.privacy_dialog: QDialog | None = None
         self.referentiel_editor: ReferentielEditor | None = None
+        self.help_window: HelpWindow | None = None
+        self.about_dialog: QDialog | None = None
+        self._watching_focus = False
         self._update_title()
         self.resize(1200, 800)
         if services.actor.role is Role.ADMIN:
@@ -103,6 +115,13 @@ class MainWindow(QMainWindow):
         self.class_overview = ClassOverviewView(services.overviews)
         self.tabs.addTab(self.dashboard, self.tr("Tableau de bord"))
         self.tabs.addTab(self.class_overview, self.tr("Vue de la classe"))
+        # Reads its service (built on first use) only once its tab is shown.
+        self.conseil_view = ConseilClasseView(lambda: self._services.conseil)
+        if self._may(Action.VIEW_CONSEIL):
+            self.tabs.addTab(self.conseil_view, self.tr("Conseil de classe"))
+        self.lsl_view = LslView(lambda: self._services.lsl, services.actor)
+        if self._may(Action.VIEW_LSL):
+            self.tabs.addTab(self.lsl_view, self.tr("LSL Pro"))
         self.bilans_module = BilansModule(services.bilan_list)
         self.tabs.addTab(self.bilans_module, self.tr("Bilans de compétences"))
         self.bilans_module.bilan_opened.connect(self.open_bilan)
@@ -127,6 +146,10 @@ class MainWindow(QMainWindow):
         for button in (self.pdf_button, self.class_pdf_button, self.marks_button):
             self.bilans_module.actions_bar.addWidget(button)
         self.marks_dialog: MarksDialog | None = None
+        self.class_pdf_dialog: ClassPdfDialog | None = None
+        # « Conseil du »: one day for the class PDF and the marks, remembered this session.
+        self.conseil_date = ConseilDate(parent=self)
+        self.conseil_view.share_date(self.conseil_date)  # the same day on its tab
         self.evaluation_dialog: EvaluationDialog | None = None
         self.evaluation_list: EvaluationListDialog | None = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -138,6 +161,8 @@ class MainWindow(QMainWindow):
         self.dashboard.evaluation_edit_requested.connect(self.open_evaluation_editor)
         self.setCentralWidget(self.tabs)
         self._build_menus()
+        self.dashboard.learner_shown.connect(lambda _learner: self._update_print_action())
+        self.dashboard.bilan_changed.connect(lambda _learner: self._update_print_action())
 
         self.selector.class_changed.connect(self._on_class_changed)
         self.selector.learner_changed.connect(self._on_learner_changed)
@@ -152,6 +177,11 @@ class MainWindow(QMainWindow):
     @property
     def services(self) -> Services:
         return self._services
+
+    @property
+    def settings(self) -> QSettings:
+        """This window's store: its dialogs remember their folders and sizes there."""
+        return self._settings
 
     def is_admin_view(self) -> bool:
         return self._services.actor.role is Role.ADMIN
@@ -170,6 +200,8 @@ class MainWindow(QMainWindow):
         return allowed(self._services.actor, action)
 
     def _update_title(self) -> None:
+        # The whole title, « Livret » first: the application sets no display name, which
+        # Qt would append to every title (livret.ui.application).
         self.setWindowTitle(
             self.tr("Livret — %1 — %2")
             .replace("%1", self._database_name)
@@ -182,6 +214,7 @@ class MainWindow(QMainWindow):
         return f"{actor.display_name} — {ROLE_LABELS[actor.role]}{local}"
 
     def _build_menus(self) -> None:
+        """The menu bar; each common action has its standard shortcut (none twice)."""
         admin = self.is_admin_view()
         file_menu = self.menuBar().addMenu(self.tr("&Fichier"))
         # livret.app.GuiSession connects and enables these two: it owns the switch.
@@ -192,11 +225,12 @@ class MainWindow(QMainWindow):
         self.open_file_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_file_action.setEnabled(False)
         file_menu.addAction(self.open_file_action)
-        self.restore_backup_action = QAction(self.tr("&Restaurer une sauvegarde…"), self)
+        self.restore_backup_action = QAction(self.tr("Restaurer une sau&vegarde…"), self)
         self.restore_backup_action.setEnabled(False)  # GuiSession too: it reopens the file
         file_menu.addAction(self.restore_backup_action)
         file_menu.addSeparator()
         self.import_siecle_action = QAction(self.tr("Importer les élèves (&SIECLE)…"), self)
+        self.import_siecle_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
         self.import_siecle_action.triggered.connect(lambda: self.import_siecle())
         self.import_siecle_action.setVisible(self._may(Action.IMPORT_SIECLE))
         file_menu.addAction(self.import_siecle_action)
@@ -205,21 +239,48 @@ class MainWindow(QMainWindow):
         self.import_results_action.triggered.connect(lambda: self.import_results())
         self.import_results_action.setVisible(self._may(Action.IMPORT_RESULTS) and not admin)
         file_menu.addAction(self.import_results_action)
+        if not admin:
+            file_menu.addSeparator()
+            self.print_action = QAction(self.tr("Exporter le &bilan en PDF…"), self)
+            self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+            self.print_action.triggered.connect(lambda: self.print_current_bilan())
+            file_menu.addAction(self.print_action)
+            self.class_pdf_action = QAction(self.tr("PDF de la c&lasse…"), self)
+            self.class_pdf_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+            self.class_pdf_action.setToolTip(self.class_pdf_button.toolTip())
+            self.class_pdf_action.triggered.connect(lambda: self.export_class_pdfs())
+            file_menu.addAction(self.class_pdf_action)
+            file_menu.setToolTipsVisible(True)  # says why « Exporter le bilan » is disabled
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quitter"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         if not admin:
+            self._build_view_menu()
             evaluation_menu = self.menuBar().addMenu(self.tr("É&valuations"))
             self.new_evaluation_action = QAction(self.tr("&Nouvelle évaluation…"), self)
             self.new_evaluation_action.setShortcut(QKeySequence.StandardKey.New)
             self.new_evaluation_action.triggered.connect(self.open_new_evaluation)
             evaluation_menu.addAction(self.new_evaluation_action)
             self.evaluation_list_action = QAction(self.tr("Évaluations de la &classe…"), self)
+            self.evaluation_list_action.setShortcut(QKeySequence("Ctrl+E"))
             self.evaluation_list_action.triggered.connect(self.open_evaluation_list)
             evaluation_menu.addAction(self.evaluation_list_action)
             evaluation_menu.menuAction().setVisible(self._may(Action.VIEW_EVALUATIONS))
+            bilan_menu = self.menuBar().addMenu(self.tr("&Bilans"))
+            self.bilan_action = QAction(self.tr("&Bilan intermédiaire de l'apprenant…"), self)
+            self.bilan_action.setShortcut(QKeySequence("Ctrl+B"))
+            self.bilan_action.triggered.connect(lambda: self.dashboard.open_bilan_editor())
+            bilan_menu.addAction(self.bilan_action)
+            self.marks_action = QAction(self.tr("&Noter le dernier bilan…"), self)
+            self.marks_action.setShortcut(QKeySequence("Ctrl+M"))
+            self.marks_action.triggered.connect(lambda: self.open_marks())
+            bilan_menu.addAction(self.marks_action)
+            bilan_menu.addSeparator()
+            bilan_menu.addAction(self.print_action)
+            bilan_menu.addAction(self.class_pdf_action)
+            bilan_menu.setToolTipsVisible(True)
         referentiel_menu = self.menuBar().addMenu(self.tr("&Référentiel"))
         self.referentiel_editor_action = QAction(self.tr("&Modifier le référentiel…"), self)
         self.referentiel_editor_action.triggered.connect(self.open_referentiel_editor)
@@ -243,7 +304,8 @@ class MainWindow(QMainWindow):
         self.privacy_action = QAction(self.tr("Données &personnelles (RGPD)…"), self)
         self.privacy_action.triggered.connect(lambda: self.open_privacy())
         self.privacy_action.setVisible(self._may(Action.EXPORT_LEARNER_DATA))
-        self.admin_menu = self.menuBar().addMenu(self.tr("&Administration"))
+        # Alt+M: Alt+A is the Affichage menu's.
+        self.admin_menu = self.menuBar().addMenu(self.tr("Ad&ministration"))
         admin_actions = (
             self.accounts_action,
             self.audit_action,
@@ -262,10 +324,145 @@ class MainWindow(QMainWindow):
         self.rename_action.triggered.connect(lambda: self.open_display_name())
         self.rename_action.setVisible(self._services.actor.user_id is not None)
         self.profile_menu.addAction(self.rename_action)
-        help_menu = self.menuBar().addMenu(self.tr("&Aide"))
-        about = QAction(self.tr("À &propos de Livret"), self)
-        about.triggered.connect(self._on_about)
-        help_menu.addAction(about)
+        self.help_menu = self.menuBar().addMenu(self.tr("Aid&e"))
+        self.help_action = QAction(self.tr("&Guide de l'enseignant"), self)
+        self.help_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.help_action.triggered.connect(lambda: self.open_help())
+        self.help_menu.addAction(self.help_action)
+        self.about_action = QAction(self.tr("À &propos de Livret"), self)
+        self.about_action.triggered.connect(lambda: self.open_about())
+        self.help_menu.addAction(self.about_action)
+        # F1 (and Ctrl+P in a bilan editor) work from the dialogs too (_on_focus_window).
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.connect(self._on_focus_window)
+            self._watching_focus = True
+        if not admin:
+            self._update_print_action()
+
+    def _build_view_menu(self) -> None:
+        view_menu = self.menuBar().addMenu(self.tr("&Affichage"))
+        self.tab_actions: list[QAction] = []
+        for number, (text, page) in enumerate(
+            (
+                (self.tr("&Tableau de bord"), self.dashboard),
+                (self.tr("&Vue de la classe"), self.class_overview),
+                (self.tr("&Bilans de compétences"), self.bilans_module),
+            ),
+            start=1,
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _checked=False, p=page: self.tabs.setCurrentWidget(p))
+            view_menu.addAction(action)
+            self.tab_actions.append(action)
+        view_menu.addSeparator()
+        self.refresh_action = QAction(self.tr("&Actualiser"), self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.triggered.connect(self.reload_all)
+        view_menu.addAction(self.refresh_action)
+
+    # --- Aide ------------------------------------------------------------------------
+
+    def open_help(self) -> HelpWindow:
+        """Aide → Guide de l'enseignant (F1): one window, raised when already open."""
+        from livret.ui.help_window import show_help
+
+        first = self.help_window is None
+        self.help_window = show_help(self.help_window)
+        if first:
+            remember_size(self.help_window, settings=self._settings)
+        return self.help_window
+
+    def open_about(self) -> QDialog:
+        """Aide → À propos de Livret: versions, folders, database, licences."""
+        from livret.ui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self._services.database, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._keep_size(dialog)
+        self.about_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _keep_size(self, dialog: QWidget) -> None:
+        """The dialog opens at the size it had when last closed (clamped to the screen)."""
+        remember_size(dialog, settings=self._settings)
+
+    def _on_focus_window(self, window: QWindow | None) -> None:
+        """Another window came to the front: give it F1 (and Ctrl+P); an editor opened or
+        closed changes what Ctrl+P exports."""
+        widget = next(
+            (w for w in QApplication.topLevelWidgets() if w.windowHandle() is window), None
+        )
+        admin = self.is_admin_view()
+        if widget is not None and widget is not self:
+            if widget is not self.help_window and not isinstance(widget, MainWindow):
+                _give_shortcut(widget, self.help_action)
+            if (
+                not admin
+                and self._is_bilan_editor(widget)
+                and isinstance(widget, QDialog)
+                and self.print_action not in widget.actions()
+            ):
+                widget.addAction(self.print_action)
+                widget.finished.connect(lambda _result: self._update_print_action())
+        if not admin:
+            self._update_print_action()
+
+    # --- Ctrl+P: the current bilan ---------------------------------------------------
+
+    def _is_bilan_editor(self, widget: QWidget) -> bool:
+        return widget is self.dashboard.editor or widget is self.bilan_editor
+
+    def current_bilan(self) -> tuple[int, str] | None:
+        """The bilan Ctrl+P exports, with the PDF's suggested name, or None.
+
+        The learner shown on the dashboard: their bilan open in an editor, else their
+        latest final bilan.
+        """
+        learner_id = self.dashboard.shown_learner_id()
+        if learner_id is None:
+            return None
+        for editor in (self.dashboard.editor, self.bilan_editor):
+            if editor is not None and editor.isVisible() and editor.sheet.learner_id == learner_id:
+                sheet = editor.sheet
+                return sheet.bilan_id, _pdf_name(
+                    sheet.class_label, sheet.learner_name, sheet.bilan_date.isoformat()
+                )
+        dashboard = self.dashboard.model.dashboard
+        if dashboard is None or dashboard.learner.id != learner_id or not dashboard.final_bilans:
+            return None
+        last = dashboard.final_bilans[-1]
+        learner = dashboard.learner
+        return last.id, _pdf_name(
+            learner.class_label, learner.display_name, last.bilan_date.isoformat()
+        )
+
+    def _update_print_action(self) -> None:
+        exportable = self.current_bilan() is not None
+        self.print_action.setEnabled(exportable)
+        self.print_action.setToolTip(
+            self.tr("Exporter en PDF le bilan de l'apprenant affiché")
+            if exportable
+            else self.tr(NOTHING_TO_PRINT)
+        )
+
+    def print_current_bilan(self) -> Path | None:
+        """Fichier → Exporter le bilan en PDF (Ctrl+P): the current bilan, as PDF."""
+        from livret.ui.pdf_export import export_bilan
+
+        current = self.current_bilan()
+        if current is None:
+            show_error(self, self.tr(NOTHING_TO_PRINT))
+            return None
+        bilan_id, name = current
+        written = export_bilan(self, self._services.exports, bilan_id, name)
+        if written is not None:
+            self.statusBar().showMessage(
+                self.tr("PDF enregistré : %1").replace("%1", str(written)), 8000
+            )
+        return written
 
     def open_accounts(self) -> QDialog | None:
         """Administration → Comptes…: create, reset, disable accounts."""
@@ -277,6 +474,7 @@ class MainWindow(QMainWindow):
             show_error(self, exc.message)
             return None
         self.accounts_dialog = dialog
+        self._keep_size(dialog)
         dialog.open()
         return dialog
 
@@ -290,6 +488,7 @@ class MainWindow(QMainWindow):
             show_error(self, exc.message)
             return None
         self.audit_dialog = dialog
+        self._keep_size(dialog)
         dialog.open()
         return dialog
 
@@ -298,6 +497,8 @@ class MainWindow(QMainWindow):
         from livret.ui.establishment_dialog import open_establishment_dialog
 
         dialog = open_establishment_dialog(self, self._services)
+        if dialog is not None:
+            self._keep_size(dialog)
         self.establishment_dialog = dialog
         return dialog
 
@@ -308,6 +509,7 @@ class MainWindow(QMainWindow):
         dialog = open_privacy_dialog(self, self._services)
         if dialog is not None:
             dialog.learner_erased.connect(lambda _learner: self.reload_all())
+            self._keep_size(dialog)
         self.privacy_dialog = dialog
         return dialog
 
@@ -367,6 +569,7 @@ class MainWindow(QMainWindow):
         )
         editor.bilan_changed.connect(self._on_bilan_changed)
         self.bilan_editor = editor
+        self._keep_size(editor)
         editor.show()
         return editor
 
@@ -377,19 +580,33 @@ class MainWindow(QMainWindow):
         if item is None:
             show_error(self, self.tr("Choisissez d'abord un bilan dans la liste."))
             return None
-        name = f"{item.class_code or 'bilan'}_{item.learner_name}_{item.bilan_date}.pdf"
-        return export_bilan(self, self._services.exports, item.bilan_id, name.replace(" ", "_"))
+        name = _pdf_name(item.class_code, item.learner_name, str(item.bilan_date))
+        return export_bilan(self, self._services.exports, item.bilan_id, name)
 
-    def export_class_pdfs(self) -> ClassExport | None:
-        """PDF de la classe, for the class chosen on the left."""
-        from livret.ui.pdf_export import export_class
+    def export_class_pdfs(self) -> ClassPdfDialog | None:
+        """PDF de la classe, for the class chosen on the left: the day, drafts, who gets what."""
+        from livret.ui.pdf_export import ClassPdfDialog
 
         class_id = self.selector.current_class_id()
         info = next((c for c in self.selector.classes() if c.id == class_id), None)
         if info is None:
             show_error(self, self.tr("Choisissez d'abord une classe."))
             return None
-        return export_class(self, self._services.exports, info.code, info.school_year_label)
+        try:
+            dialog = ClassPdfDialog(
+                self._services.exports,
+                info.code,
+                info.school_year_label,
+                self,
+                conseil_date=self.conseil_date,
+            )
+        except LivretError as exc:
+            show_error(self, exc.message)
+            return None
+        self.class_pdf_dialog = dialog
+        self._keep_size(dialog)
+        dialog.show()
+        return dialog
 
     def open_new_evaluation(self) -> EvaluationDialog | None:
         """Nouvelle évaluation for the class chosen on the left: the grid of results."""
@@ -407,6 +624,7 @@ class MainWindow(QMainWindow):
             return None
         dialog.accepted.connect(self._on_evaluation_created)
         self.evaluation_dialog = dialog
+        self._keep_size(dialog)
         dialog.open()
         return dialog
 
@@ -433,6 +651,7 @@ class MainWindow(QMainWindow):
             return None
         dialog.evaluations_changed.connect(self._on_evaluation_created)
         self.evaluation_list = dialog
+        self._keep_size(dialog)
         dialog.open()
         return dialog
 
@@ -451,6 +670,7 @@ class MainWindow(QMainWindow):
             return None
         dialog.accepted.connect(self._on_evaluation_created)
         self.evaluation_dialog = dialog
+        self._keep_size(dialog)
         dialog.open()
         return dialog
 
@@ -470,12 +690,19 @@ class MainWindow(QMainWindow):
             show_error(self, self.tr("Choisissez d'abord une classe."))
             return None
         try:
-            dialog = MarksDialog(self._services.marks, class_id, overview.common_competencies, self)
+            dialog = MarksDialog(
+                self._services.marks,
+                class_id,
+                overview.common_competencies,
+                self,
+                conseil_date=self.conseil_date,
+            )
         except LivretError as exc:
             show_error(self, exc.message)
             return None
         dialog.finished.connect(lambda _result: self.bilans_module.reload())
         self.marks_dialog = dialog
+        self._keep_size(dialog)
         dialog.show()
         return dialog
 
@@ -486,6 +713,7 @@ class MainWindow(QMainWindow):
         dialog = open_siecle_import(self, self._services, path)
         if dialog is not None:
             dialog.imported.connect(lambda _report: self.reload_all())
+            self._keep_size(dialog)
         return dialog
 
     def import_results(self, path: Path | None = None) -> ImportDialog | None:
@@ -495,6 +723,7 @@ class MainWindow(QMainWindow):
         dialog = open_results_import(self, self._services, path)
         if dialog is not None:
             dialog.imported.connect(lambda _report: self.reload_all())
+            self._keep_size(dialog)
         return dialog
 
     def open_referentiel_editor(self) -> ReferentielEditor | None:
@@ -509,6 +738,7 @@ class MainWindow(QMainWindow):
         editor = open_referentiel_editor(self, self._services)
         if editor is not None:
             editor.referentiel_changed.connect(lambda _preview: self.reload_all())
+            self._keep_size(editor)
         self.referentiel_editor = editor
         return editor
 
@@ -519,6 +749,7 @@ class MainWindow(QMainWindow):
         dialog = import_referentiel(self, self._services, path)
         if dialog is not None:
             dialog.applied.connect(lambda _preview: self._on_referentiel_imported())
+            self._keep_size(dialog)
         return dialog
 
     def _on_referentiel_imported(self) -> None:
@@ -638,11 +869,14 @@ class MainWindow(QMainWindow):
     def _on_class_changed(self, class_id: int) -> None:
         self._settings.setValue(SETTINGS_CLASS, class_id)
         self._show_overview(class_id)
+        self.conseil_view.set_classes(self.selector.classes(), current=class_id)
+        self.lsl_view.show_class(class_id)
 
     def _show_overview(self, class_id: int) -> None:
         # The view says in place when reading fails: no message box on every refresh.
         info = next((c for c in self.selector.classes() if c.id == class_id), None)
-        self.class_overview.show_class(class_id, label=info.code if info else None)
+        # Read when its tab is shown: start-up and a switch elsewhere do not wait for it.
+        self.class_overview.show_class_when_visible(class_id, label=info.code if info else None)
 
     def _on_class_choice_settled(self, _index: int) -> None:
         """Whatever the selector managed to read, the views follow what it now shows."""
@@ -670,15 +904,6 @@ class MainWindow(QMainWindow):
         name = self.selector.learner_list.currentIndex().data()
         self.dashboard.show_learner(learner_id, name=str(name) if name else None)
 
-    def _on_about(self) -> None:
-        QMessageBox.about(
-            self,
-            self.tr("À propos de Livret"),
-            self.tr("Livret %1 — livret de compétences des lycées professionnels.").replace(
-                "%1", __version__
-            ),
-        )
-
     def closeEvent(self, event: QCloseEvent) -> None:
         """Override QWidget::closeEvent: remember the layout, let a running import end."""
         # An import being written is all or nothing: wait for its transaction rather
@@ -689,6 +914,12 @@ class MainWindow(QMainWindow):
         live = getattr(self, "live_refresh", None)  # an Administrateur's window has none
         if live is not None:
             live.stop()
+        app = QGuiApplication.instance()
+        if self._watching_focus and isinstance(app, QGuiApplication):
+            app.focusWindowChanged.disconnect(self._on_focus_window)
+            self._watching_focus = False
+        if self.help_window is not None:
+            self.help_window.close()
         self._settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
         self._settings.setValue(SETTINGS_STATE, self.saveState())
         self._settings.sync()
@@ -700,3 +931,16 @@ def _as_int(value: object) -> int | None:
         return int(str(value)) if value is not None else None
     except ValueError:
         return None
+
+
+def _pdf_name(class_code: str | None, learner_name: str, bilan_date: str) -> str:
+    """The PDF's suggested file name: « 1PLP1_BARBIER_Enzo_2026-03-20.pdf »."""
+    return f"{class_code or 'bilan'}_{learner_name}_{bilan_date}.pdf".replace(" ", "_")
+
+
+def _give_shortcut(widget: QWidget, action: QAction) -> None:
+    """Add the action to another window unless it already answers the same keys
+    (another main window's own F1 would make the shortcut ambiguous: Qt then runs none)."""
+    keys = action.shortcut()
+    if all(other is not action and other.shortcut() != keys for other in widget.actions()):
+        widget.addAction(action)

@@ -1,54 +1,73 @@
-"""Noter le dernier bilan: a class's marks out of 20, previewed, saved, exported."""
+"""Noter le dernier bilan: a class's marks out of 20, previewed, saved, exported.
+
+The bilans are those of the day of the conseil (« Conseil du », shared with the class
+PDF dialog through a ConseilDate): each learner's latest final bilan on or before it.
+A mark computed on fewer than the chosen share of the CCs is flagged (⚠, colour,
+tooltip « Calculée sur 2 CC sur 13 »). Numbers are written the French way (« 1,0 »).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from livret.domain.bilan_choice import french_date
 from livret.domain.errors import LivretError
-from livret.domain.marks import MarkSettings
+from livret.domain.marks import MarkSettings, percent_text
 from livret.services.dto import CommonCompetencyInfo
 from livret.services.marks import MarkLine, MarkPreview, MarkService
+from livret.ui import remembered
+from livret.ui.conseil_date import FRENCH, ConseilDate, ConseilDateEdit
 from livret.ui.messages import show_error
 from livret.ui.rows_model import ModelIndex, RowsModel
+from livret.ui.theme import current_theme
 
 COLUMNS = ("Apprenant", "Date du bilan", "Note /20", "NE", "Enregistrée", "Remarque")
 ROUNDINGS = (Decimal("0.1"), Decimal("0.5"), Decimal("1"))
+FLAG = "⚠"
 
 
 def french(value: Decimal | None) -> str:
-    return "" if value is None else str(value).replace(".", ",")
+    """« 16,7 » for 16.7: the decimals the value carries, a decimal comma."""
+    return "" if value is None else format(value, "f").replace(".", ",")
+
+
+def sentence(text: str) -> str:
+    """The rule's reasons start in lower case (they follow a name): capitalise them here."""
+    return text[:1].upper() + text[1:]
 
 
 def choose_export_file(parent: QWidget, suggested: str) -> Path | None:
-    """Where to write the export (a seam tests can patch)."""
-    path, _ = QFileDialog.getSaveFileName(
+    """Where to write the export (a seam tests can patch); the last marks folder first."""
+    chosen = remembered.save_file(
         parent,
+        remembered.Purpose.MARKS_EXPORT,
         parent.tr("Exporter les notes"),
         suggested,
         parent.tr("Tableur Excel (*.xlsx);;CSV pour Excel (*.csv)"),
     )
-    return Path(path) if path else None
+    return chosen[0] if chosen else None
 
 
 class MarkPreviewModel(RowsModel[MarkLine]):
@@ -56,7 +75,10 @@ class MarkPreviewModel(RowsModel[MarkLine]):
 
     COLUMNS = COLUMNS
 
+    _share = "50\u00a0%"
+
     def set_preview(self, preview: MarkPreview) -> None:
+        self._share = percent_text(preview.settings.min_share)
         self.set_rows(preview.lines)
 
     def line(self, row: int) -> MarkLine:
@@ -74,24 +96,41 @@ class MarkPreviewModel(RowsModel[MarkLine]):
             if column == 1:
                 return line.bilan_date.strftime("%d/%m/%Y") if line.bilan_date else "—"
             if column == 2:
-                return french(line.value)
+                return f"{french(line.value)} {FLAG}" if line.flagged else french(line.value)
             if column == 3:
                 return str(line.ne_count) if line.bilan_id is not None else ""
             if column == 4:
                 return french(line.stored.value) if line.stored else ""
             if column == 5:
-                return line.status
+                return sentence(line.status or line.alert)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if line.flagged and column in (2, 5):
+                return (
+                    self.tr("%1 (moins de %2 des CC)")
+                    .replace("%1", line.alert)
+                    .replace("%2", self._share)
+                )
+            if column == 2 and line.value is not None:
+                return line.coverage
+            if column == 5 and line.status:
+                return sentence(line.status)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2, 3, 4):
             return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and line.status:
-            return QBrush(QColor("#e65100"))
-        if role == Qt.ItemDataRole.BackgroundRole and column == 4 and line.stored_differs:
-            return QBrush(QColor("#fff3e0"))
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and (line.status or line.flagged):
+            return QBrush(current_theme().attention_text)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if column == 2 and line.flagged:
+                return QBrush(current_theme().flag_background)
+            if column == 4 and line.stored_differs:
+                return QBrush(current_theme().draft_background)
         return None
 
 
 class MarksDialog(QDialog):
-    """Preview a class's marks from their latest final bilans, then save and export them."""
+    """Preview a class's marks from their bilans of the conseil's day, then save and export.
+
+    `conseil_date` is the session's shared « Conseil du » (a new one, today, if None).
+    """
 
     def __init__(
         self,
@@ -99,6 +138,8 @@ class MarksDialog(QDialog):
         class_id: int,
         common_competencies: tuple[CommonCompetencyInfo, ...],
         parent: QWidget | None = None,
+        *,
+        conseil_date: ConseilDate | None = None,
     ) -> None:
         super().__init__(parent)
         self._marks = marks
@@ -106,6 +147,8 @@ class MarksDialog(QDialog):
         self._codes = [cc.code for cc in common_competencies]
         self.preview: MarkPreview | None = None
         settings = marks.settings()
+        self.conseil_date = ConseilDateEdit(conseil_date or ConseilDate(parent=self))
+        self.conseil_date.day_changed.connect(lambda _day: self.refresh())
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -121,6 +164,7 @@ class MarksDialog(QDialog):
         self.weights: dict[str, QDoubleSpinBox] = {}
         for number, cc in enumerate(common_competencies):
             spin = QDoubleSpinBox()
+            spin.setLocale(FRENCH)  # « 1,0 », like the marks
             spin.setRange(0, 10)
             spin.setDecimals(1)
             spin.setSingleStep(0.5)
@@ -133,6 +177,21 @@ class MarksDialog(QDialog):
             grid.addWidget(label, number // 7 * 2, number % 7)
             grid.addWidget(spin, number // 7 * 2 + 1, number % 7)
             self.weights[cc.code] = spin
+
+        self.min_share = QSpinBox()
+        self.min_share.setLocale(FRENCH)
+        self.min_share.setRange(0, 100)
+        self.min_share.setSingleStep(5)
+        self.min_share.setSuffix("\u00a0%")
+        self.min_share.setValue(int(settings.min_share * 100))
+        self.min_share.setAccessibleName(self.tr("Seuil d'alerte des notes, en pourcentage des CC"))
+        self.min_share.setToolTip(
+            self.tr(
+                "Une note calculée sur trop peu de compétences communes positionnées est "
+                "signalée (⚠) dans l'aperçu et dans l'export. 0 % : jamais."
+            )
+        )
+        self.min_share.valueChanged.connect(self.refresh)
 
         self.model = MarkPreviewModel(self)
         self.table = QTableView()
@@ -153,8 +212,17 @@ class MarksDialog(QDialog):
         close.clicked.connect(self.close)
 
         options = QHBoxLayout()
+        conseil_label = QLabel(self.tr("Conseil du"))
+        conseil_label.setBuddy(self.conseil_date)
+        options.addWidget(conseil_label)
+        options.addWidget(self.conseil_date)
+        options.addSpacing(24)
         options.addWidget(QLabel(self.tr("Arrondi :")))
         options.addWidget(self.rounding)
+        options.addSpacing(24)
+        options.addWidget(QLabel(self.tr("Signaler une note calculée sur moins de")))
+        options.addWidget(self.min_share)
+        options.addWidget(QLabel(self.tr("des CC")))
         options.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
@@ -167,7 +235,8 @@ class MarksDialog(QDialog):
             QLabel(
                 self.tr(
                     "Note = 20 × Σ(coefficient × part des points) / Σ coefficients, sur les "
-                    "compétences positionnées (NE exclus et comptés) du dernier bilan définitif."
+                    "compétences positionnées (NE exclus et comptés) du dernier bilan définitif "
+                    "à la date du conseil (jamais un brouillon)."
                 )
             )
         )
@@ -179,14 +248,23 @@ class MarksDialog(QDialog):
         self.resize(980, 720)
         self.refresh()
 
+    @property
+    def day(self) -> dt.date:
+        """The day of the conseil the marks are computed for."""
+        return self.conseil_date.day
+
     def mark_settings(self) -> MarkSettings:
         weights = {code: Decimal(str(spin.value())) for code, spin in self.weights.items()}
-        return MarkSettings(rounding=Decimal(str(self.rounding.currentData())), weights=weights)
+        return MarkSettings(
+            rounding=Decimal(str(self.rounding.currentData())),
+            weights=weights,
+            min_share=Decimal(self.min_share.value()) / 100,
+        )
 
     def refresh(self) -> None:
-        """Recompute the preview with the chosen rounding and weights (nothing is written)."""
+        """Recompute the preview with the chosen day and settings (nothing is written)."""
         try:
-            preview = self._marks.preview(self._class_id, self.mark_settings())
+            preview = self._marks.preview(self._class_id, self.mark_settings(), on=self.day)
         except LivretError as exc:
             show_error(self, exc.message)
             return
@@ -202,10 +280,18 @@ class MarksDialog(QDialog):
         )
         parts = [
             self.tr("%1 noté(s)").replace("%1", str(preview.marked)),
-            self.tr("%1 sans bilan définitif").replace("%1", str(preview.without_final_bilan)),
+            self.tr("%1 sans bilan définitif au %2")
+            .replace("%1", str(preview.without_final_bilan))
+            .replace("%2", french_date(preview.on)),
         ]
         if preview.without_mark:
             parts.append(self.tr("%1 sans note (tout NE)").replace("%1", str(preview.without_mark)))
+        if preview.flagged:
+            parts.append(
+                self.tr("%1 note(s) signalée(s) %2")
+                .replace("%1", str(preview.flagged))
+                .replace("%2", FLAG)
+            )
         if preview.stored_differing:
             parts.append(
                 self.tr("%1 note(s) enregistrée(s) diffèrent de l'aperçu").replace(
@@ -218,7 +304,7 @@ class MarksDialog(QDialog):
         """Store the settings and every learner's mark with its bilan (one transaction each)."""
         try:
             self._marks.save_settings(self.mark_settings())
-            preview = self._marks.save(self._class_id, self.mark_settings())
+            preview = self._marks.save(self._class_id, self.mark_settings(), on=self.day)
         except LivretError as exc:
             show_error(self, exc.message)
             return False
@@ -244,7 +330,7 @@ class MarksDialog(QDialog):
         if path.suffix.lower() not in (".csv", ".xlsx"):
             path = path.with_suffix(".xlsx")
         try:
-            result = self._marks.export(self._class_id, path, self.mark_settings())
+            result = self._marks.export(self._class_id, path, self.mark_settings(), on=self.day)
         except LivretError as exc:
             show_error(self, exc.message)
             return None

@@ -6,7 +6,12 @@ from enum import Enum
 
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-ERROR_STYLE = "color: #c62828; font-weight: bold;"
+from livret.ui.theme import Theme, css, themed_style_sheet
+
+
+def error_style(theme: Theme) -> str:
+    """The style sheet of a dialog's refusal line."""
+    return f"color: {css(theme.alert_text)}; font-weight: bold;"
 
 
 class UnsavedChoice(Enum):
@@ -39,7 +44,7 @@ def ask_unsaved(
     box.setText(text or parent.tr("Le bilan a des modifications non enregistrées."))
     save = box.addButton(save_label or parent.tr("Enregistrer"), QMessageBox.ButtonRole.AcceptRole)
     discard = box.addButton(parent.tr("Ne pas enregistrer"), QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(parent.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)  # « Annuler » (Qt's French catalogue)
     box.exec()
     if box.clickedButton() is save:
         return UnsavedChoice.SAVE
@@ -52,6 +57,6 @@ def error_label() -> QLabel:
     """The hidden red line where a dialog says why its input was refused."""
     label = QLabel()
     label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
+    themed_style_sheet(label, error_style)
     label.hide()
     return label

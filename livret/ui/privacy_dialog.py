@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -38,7 +37,7 @@ from livret.services.privacy import (
     PrivacyService,
     RetentionRow,
 )
-from livret.ui import messages
+from livret.ui import messages, remembered
 from livret.ui.countersign import add_countersign_rows, countersign_fields
 from livret.ui.messages import error_label
 from livret.ui.rows_model import ModelIndex, RowsModel
@@ -278,13 +277,14 @@ class PrivacyDialog(QDialog):
     # -- seams tests patch -------------------------------------------------------------
 
     def choose_export_path(self, suggested: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(
+        chosen = remembered.save_file(
             self,
+            remembered.Purpose.LEARNER_DATA,
             self.tr("Exporter les données de l'apprenant"),
-            str(Path.home() / suggested),
+            suggested,
             self.tr("Archive zip (*.zip)"),
         )
-        return Path(path) if path else None
+        return chosen[0] if chosen else None
 
     def show_error(self, message: str) -> None:
         messages.show_error(self, message)
@@ -370,9 +370,7 @@ class ErasureDialog(QDialog):
         self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(self.tr("Effacer définitivement"))
         self.ok_button.setEnabled(False)
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setText(self.tr("Annuler"))
-        cancel.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
         self.buttons.accepted.connect(self.erase)
         self.buttons.rejected.connect(self.reject)
         for field in (self.word, self.ddfpt_login, self.ddfpt_password):
@@ -447,6 +445,16 @@ def _summary(preview: ErasurePreview) -> str:
         + count(preview.positionings, "positionnement", "positionnements"),
         count(preview.marks, "note sur 20", "notes sur 20"),
     ]
+    if preview.conseil_remarks:
+        items.append(
+            count(
+                preview.conseil_remarks,
+                "remarque de conseil de classe",
+                "remarques de conseil de classe",
+            )
+        )
+    if preview.lsl_entries:
+        items.append(count(preview.lsl_entries, "saisie LSL Pro", "saisies LSL Pro"))
     if preview.account_login:
         items.append(f"le compte apprenant « {_html(preview.account_login)} »")
     journal = (

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from livret.services.database import BackupFile
+from livret.ui import remembered
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -137,10 +137,10 @@ class RestoreDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def choose_other_file(self) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(
+        return remembered.open_file(
             self,
+            remembered.Purpose.BACKUP,
             self.tr("Choisir une sauvegarde"),
-            str(self._database.parent),
             self.tr("Bases Livret (*.sqlite *.db);;Tous les fichiers (*)"),
+            default=self._database.parent,
         )
-        return Path(path) if path else None

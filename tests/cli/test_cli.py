@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -87,6 +88,7 @@ def test_demo_create_then_final_bilans_are_protected(tmp_path: Path) -> None:
     result = livret("demo", "create", "--db", str(db), "--learners", "30", "--evaluations", "40")
     assert result.returncode == 0, result.stderr
     assert "30 apprenants" in result.stdout
+    assert re.search(r"créée en \d+,\d s : ", result.stdout), result.stdout  # « 1,4 s »
     check = livret("db", "check", "--db", str(db))
     assert check.stdout.splitlines()[0] == "ok"
     # What a user would try with the sqlite3 shell: the trigger refuses it.

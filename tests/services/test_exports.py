@@ -308,12 +308,13 @@ def test_class_export_one_pdf_per_learner_with_a_final_bilan_and_the_combined_on
         content = pdf_text(path)
         (name,) = [n for n in latest if f"Bilan de {n}" in content]
         assert path.name.endswith(f"_{latest[name].isoformat()}.pdf")
-    assert result.combined == out / f"1PLP1_conseil_de_classe_{today}.pdf"
+    assert result.combined == out / f"1PLP1_conseil_de_classe_{today}.pdf"  # the conseil's day
     assert page_count(result.combined) == sum(page_count(p) for p in result.files)
     combined = pdf_text(result.combined)
     assert all(f"Bilan de {name}" in combined for name in latest)
     reader = PdfReader(result.combined)
-    assert reader.metadata is not None and reader.metadata.title.startswith("Conseil de classe")
+    assert reader.metadata is not None
+    assert reader.metadata.title.startswith(f"Conseil de classe du {dt.date.today():%d/%m/%Y}")
     total = len(result.files) + 1
     assert calls == [(n, total) for n in range(total + 1)]
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -324,15 +325,54 @@ def test_class_export_one_pdf_per_learner_with_a_final_bilan_and_the_combined_on
 def test_class_code_of_several_years_means_the_most_recent(
     demo_database: Database, out: Path
 ) -> None:
-    result = teacher(demo_database).export_class_pdfs("1plp1", out)
+    # Before the first bilans of 12/12/2025, nobody of this year's 1PLP1 has one.
+    early = teacher(demo_database).export_class_pdfs("1plp1", out, on=dt.date(2025, 11, 1))
 
-    assert (result.class_code, result.school_year_label) == ("1PLP1", "2026-2027")
-    assert result.files == () and result.combined is None
-    assert len(result.skipped) == 12
-    reasons = {s.reason for s in result.skipped}
-    assert "aucun bilan définitif dans cette classe" in reasons
-    assert any(r.startswith("seulement un brouillon (du ") for r in reasons)
+    assert (early.class_code, early.school_year_label) == ("1PLP1", "2026-2027")
+    assert early.files == () and early.combined is None and early.on == dt.date(2025, 11, 1)
+    assert len(early.skipped) == 12
+    reasons = {s.reason for s in early.skipped}
+    assert "aucun bilan définitif au 01/11/2025 (le premier est du 12/12/2025)" in reasons
     assert list(out.iterdir()) == []
+
+    # Today: their bilans of last year (written in 2nde) stand for them; drafts do not.
+    today = teacher(demo_database).export_class_pdfs("1plp1", out)
+    assert today.files and today.drafts == 0
+    assert len(today.files) + len(today.skipped) == 12
+    assert any(
+        r.startswith("seulement un brouillon (du ") for r in {s.reason for s in today.skipped}
+    )
+
+
+def test_december_conseil_with_drafts_watermarks_them(demo_database: Database, out: Path) -> None:
+    """1PLP1 in December: the March bilans, and with drafts asked for, the drafts of 27/11
+    instead, each page of their PDF marked BROUILLON and their file named so."""
+    service = teacher(demo_database)
+    december = dt.date(2026, 12, 10)
+    plain = service.class_plan("1PLP1", on=december)
+    plan = service.class_plan("1PLP1", on=december, include_drafts=True)
+    assert plan.drafts > 0 and plain.drafts == 0
+    assert [c.learner for c in plan.choices] == [c.learner for c in plain.choices]
+
+    result = service.export_class_pdfs("1PLP1", out, on=december, include_drafts=True)
+
+    assert result.on == december and result.drafts == plan.drafts
+    assert list(result.bilan_ids) == [c.choice.bilan_id for c in plan.chosen]
+    drafts = {c.choice.bilan_id for c in plan.chosen if c.choice.is_draft}
+    for bilan_id, path in zip(result.bilan_ids, result.files, strict=True):
+        pages = [page.extract_text() for page in PdfReader(path).pages]
+        if bilan_id in drafts:
+            assert path.name.endswith("_2026-11-27_brouillon.pdf"), path.name
+            assert all("BROUILLON" in page for page in pages)
+        else:
+            assert not path.name.endswith("_brouillon.pdf")
+            assert not any("BROUILLON" in page for page in pages)
+    assert result.combined == out / "1PLP1_conseil_de_classe_2026-12-10.pdf"
+    combined = [page.extract_text() for page in PdfReader(result.combined).pages]
+    assert sum("BROUILLON" in page for page in combined) >= len(drafts)
+    assert {s.learner_id for s in result.skipped} == {
+        c.learner.id for c in plan.choices if not c.choice.chosen
+    }
 
 
 def test_unknown_class_or_year(demo_database: Database, out: Path) -> None:
@@ -463,8 +503,10 @@ def test_cli_class_export(
     captured = capsys.readouterr()
     pdfs = sorted(out.glob("1PLP1_*.pdf"))
     written = [p for p in pdfs if "conseil_de_classe" not in p.name]
+    today = dt.date.today().strftime("%d/%m/%Y")
     assert captured.out.startswith(
-        f"Classe 1PLP1 (1re PLP 1, 2025-2026) : {len(written)} PDF écrits dans {out}\n"
+        f"Classe 1PLP1 (1re PLP 1, 2025-2026), conseil du {today} : "
+        f"{len(written)} PDF écrits dans {out}\n"
     )
     assert all(f"  {p.name}\n" in captured.out for p in written)
     assert "PDF du conseil de classe : " in captured.out
@@ -488,10 +530,17 @@ def test_cli_learner_and_empty_class(
     )
     assert capsys.readouterr().out.startswith(f"PDF écrit : {out}")
 
-    empty = parse(["export", "pdf", "--class", "1PLP1", "--out", str(out / "vide")])
+    empty = parse(
+        ["export", "pdf", "--class", "1PLP1", "--out", str(out / "vide"), "--date", "01/11/2025"]
+    )
     assert cli_export.handle_export_pdf(empty, db_url) == 1
     assert "aucun bilan définitif à exporter, aucun PDF écrit." in capsys.readouterr().out
 
+    for option in (["--date", "10/12/2026"], ["--drafts"]):
+        with pytest.raises(ValidationError, match=f"{option[0]} ne s'emploie qu'avec --class"):
+            cli_export.handle_export_pdf(
+                parse(["export", "pdf", "--learner", ine, "--out", str(out), *option]), db_url
+            )
     with pytest.raises(ValidationError, match="--year ne s'emploie qu'avec --class"):
         cli_export.handle_export_pdf(
             parse(["export", "pdf", "--learner", ine, "--year", "2025-2026", "--out", str(out)]),
@@ -506,9 +555,35 @@ def test_cli_learner_and_empty_class(
         ["--out", "d"],
         ["--class", "1PLP1"],
         ["--class", "1PLP1", "--out", "d", "--year", "2025-2027"],
+        ["--class", "1PLP1", "--out", "d", "--date", "32/12/2026"],
     ],
 )
 def test_cli_refuses_bad_arguments(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         parse(["export", "pdf", *argv])
     assert caught.value.code == 2
+
+
+def test_cli_class_export_for_a_conseil_with_drafts(
+    demo_database: Database, db_url: str, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse(
+        [
+            "export",
+            "pdf",
+            "--class",
+            "1PLP1",
+            "--out",
+            str(out),
+            "--date",
+            "2026-12-10",
+            "--brouillons",
+        ]
+    )
+    assert cli_export.handle_export_pdf(args, db_url) == 0
+    printed = capsys.readouterr().out
+    drafts = sorted(out.glob("*_brouillon.pdf"))
+    assert drafts
+    assert printed.startswith("Classe 1PLP1 (1re PLP 1, 2026-2027), conseil du 10/12/2026 : ")
+    assert f"dont {len(drafts)} brouillons dans {out}" in printed.splitlines()[0]
+    assert (out / "1PLP1_conseil_de_classe_2026-12-10.pdf").exists()

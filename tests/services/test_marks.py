@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped, unused-ignore]
+from pypdf import PdfReader
 from sqlalchemy import Connection, event, text
 
 from livret import cli_marks
@@ -29,10 +30,10 @@ from livret.domain.marks import MarkSettings
 from livret.domain.roles import Actor, Role
 from livret.services.catalog import CatalogService
 from livret.services.database import Database
+from livret.services.exports import ExportService
 from livret.services.marks import (
     ALL_NE,
     EXPORT_HEADER,
-    NO_FINAL_BILAN,
     SAVED_ACTION,
     SETTINGS_ACTION,
     MarkService,
@@ -46,6 +47,8 @@ ALL_CCS = (
 )  # fmt: skip
 
 HYPERLINK = '=HYPERLINK("http://evil.example","clic")'
+D_REASON = "seulement un brouillon (du 20/03/2026), pas encore enregistré définitivement"
+CONSEIL = dt.date(2026, 4, 2)  # a conseil after the bilans of 20/03/2026
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,7 @@ def _by_key(fixture: Fixture, preview: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("weighted", [False, True], ids=["weights-1", "CC1.1x2"])
 def test_golden_marks(database: Database, built: Fixture, rounding: str, weighted: bool) -> None:
     settings = MarkSettings(Decimal(rounding), WEIGHTS if weighted else {})
-    preview = teacher(database).preview(built.class_id, settings)
+    preview = teacher(database).preview(built.class_id, settings, on=CONSEIL)
 
     assert preview.class_code == "1PLP1"
     assert preview.school_year_label == "2025-2026"
@@ -273,9 +276,15 @@ def test_golden_marks(database: Database, built: Fixture, rounding: str, weighte
     assert all_ne.status == ALL_NE == "Tout est NE : pas de note"
     no_bilan = lines["D"]
     assert (no_bilan.value, no_bilan.bilan_id, no_bilan.bilan_date) == (None, None, None)
-    assert no_bilan.status == NO_FINAL_BILAN == "Pas de bilan définitif"
+    assert no_bilan.status == D_REASON  # the rule's reason, as the class PDF gives it
     assert (preview.marked, preview.without_final_bilan, preview.without_mark) == (5, 1, 1)
     assert all(line.stored is None for line in preview.lines)
+    assert preview.on == CONSEIL
+    # Under half of the 13 CCs: B (2) and E (3) are flagged; G (8 of 13) and A, F (13) not.
+    assert {key for key, line in lines.items() if line.flagged} == {"B", "E"}
+    assert lines["B"].alert == "Calculée sur 2 CC sur 13" and lines["G"].alert == ""
+    assert all(line.total == 13 for line in preview.lines)
+    assert preview.flagged == 2
 
 
 def test_preview_lists_the_class_like_the_catalog(database: Database, built: Fixture) -> None:
@@ -303,7 +312,8 @@ def test_settings_default_saved_and_used_by_the_preview(database: Database, buil
     assert len(events) == 1
     assert events[0].entity == "setting"
     assert events[0].details == (
-        "arrondi 0,1, coefficients tous à 1 → arrondi 0,5, coefficients CC1.1 × 2, CC2.1 × 0,5"
+        "arrondi 0,1, coefficients tous à 1, alerte sous 50\u00a0% des CC → "
+        "arrondi 0,5, coefficients CC1.1 × 2, CC2.1 × 0,5, alerte sous 50\u00a0% des CC"
     )
 
     # Without settings, the preview uses the stored ones: B weighted at 0.5 → see EXPECTED
@@ -487,11 +497,12 @@ def test_constant_number_of_queries(demo_database: Database) -> None:
     assert len(busy.lines) == biggest.learner_count > 10
     assert busy.marked > 5
     assert nobody.lines == ()
-    # Class, settings, learners with their latest final bilan and mark, positionings, CCs.
-    assert len(busy_queries) == len(empty_queries) == 5
+    # Class, settings, learners and their bilans (the rule), marks, positionings, CCs.
+    assert len(busy_queries) == 7
+    assert len(empty_queries) <= 7  # nothing to read for a class without learners
     with count_queries(demo_database) as given_settings:
         service.preview(biggest.id, MarkSettings())
-    assert len(given_settings) == 4
+    assert len(given_settings) == 6
 
 
 def test_realistic_class(demo_database: Database, tmp_path: Path) -> None:
@@ -516,8 +527,10 @@ def test_realistic_class(demo_database: Database, tmp_path: Path) -> None:
                 assert Decimal(0) <= line.value <= Decimal(20)
                 assert line.value % Decimal("0.5") == 0
                 assert line.ne_count + line.counted == 13
+            elif line.has_final_bilan:
+                assert line.status == ALL_NE
             else:
-                assert line.status in (NO_FINAL_BILAN, ALL_NE)
+                assert line.status.startswith(("aucun bilan", "seulement un brouillon"))
     biggest = max(classes, key=lambda info: info.learner_count)
     saved = service.save(biggest.id)
     assert scalar(demo_database, "SELECT COUNT(*) FROM mark") == saved.marked > 0
@@ -556,7 +569,9 @@ def test_class_code_resolution(database: Database, built: Fixture) -> None:
 
 def test_csv_export(database: Database, built: Fixture, tmp_path: Path) -> None:
     path = tmp_path / "notes 1PLP1.csv"
-    export = teacher(database).export(built.class_id, path, MarkSettings(Decimal("0.5"), WEIGHTS))
+    export = teacher(database).export(
+        built.class_id, path, MarkSettings(Decimal("0.5"), WEIGHTS), on=CONSEIL
+    )
     assert (export.rows, export.from_stored, export.from_preview) == (7, 0, 5)
 
     raw = path.read_bytes()
@@ -564,22 +579,34 @@ def test_csv_export(database: Database, built: Fixture, tmp_path: Path) -> None:
     assert raw.count(b"\r\n") == 8 and b"\n" not in raw.replace(b"\r\n", b"")
     with path.open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.reader(stream, delimiter=";"))
-    assert rows[0] == ["INE", "nom", "prénom", "classe", "note", "date du bilan", "nombre de NE"]
+    assert rows[0] == [
+        "INE", "nom", "prénom", "classe", "note", "date du bilan", "nombre de NE",
+        "CC positionnées", "alerte", "remarque",
+    ]  # fmt: skip
     assert tuple(rows[0]) == EXPORT_HEADER
     body = {row[0]: row for row in rows[1:]}
-    assert body["0000000001A"] == ["0000000001A", "Abel", "Zoé", "1PLP1", "13,5", "20/03/2026", "0"]
-    assert body["0000000002B"][4] == "15,5"
-    assert body["0000000005E"][4:] == ["8,5", "20/03/2026", "10"]
+    assert body["0000000001A"] == [
+        "0000000001A", "Abel", "Zoé", "1PLP1", "13,5", "20/03/2026", "0", "13", "", "",
+    ]  # fmt: skip
+    # 2 CCs of 13: flagged.
+    assert body["0000000002B"][4:] == [
+        "15,5", "20/03/2026", "11", "2", "Calculée sur 2 CC sur 13", "",
+    ]  # fmt: skip
+    assert body["0000000005E"][4:] == [
+        "8,5", "20/03/2026", "10", "3", "Calculée sur 3 CC sur 13", "",
+    ]  # fmt: skip
     assert body["0000000006F"] == [
-        "0000000006F", "Faure", "'-Fanny", "1PLP1", "6,5", "20/03/2026", "0",
+        "0000000006F", "Faure", "'-Fanny", "1PLP1", "6,5", "20/03/2026", "0", "13", "", "",
     ]  # fmt: skip
     # All NE: no note (never 0), the bilan's date and its 13 NE.
     assert body["0000000003C"] == [
-        "0000000003C", "Caron", "'+33 6 12 34 56 78", "1PLP1", "", "20/03/2026", "13",
+        "0000000003C", "Caron", "'+33 6 12 34 56 78", "1PLP1", "", "20/03/2026", "13", "0", "",
+        "Tout est NE : pas de note",
     ]  # fmt: skip
-    # No final bilan: listed, everything about the mark empty; formulas neutralised.
+    # No final bilan: listed with the reason, everything about the mark empty; formulas
+    # neutralised.
     assert body["0000000004D"] == [
-        "0000000004D", "'" + HYPERLINK, "'@SUM(A1:A9)", "1PLP1", "", "", "",
+        "0000000004D", "'" + HYPERLINK, "'@SUM(A1:A9)", "1PLP1", "", "", "", "", "", D_REASON,
     ]  # fmt: skip
     assert [row[0] for row in rows[1:]] == [
         f"000000000{n}" for n in ("1A", "2B", "3C", "5E", "6F", "7G", "4D")
@@ -610,12 +637,14 @@ def test_export_writes_the_stored_marks(database: Database, built: Fixture, tmp_
         body = {row[0]: row for row in csv.reader(stream, delimiter=";")}
     assert body["0000000002B"][4] == "13"  # saved at step 1 (13.3 at 0.1)
     assert body["0000000006F"][4] == "7"
-    assert body["0000000004D"][4:] == ["16,7", "29/05/2026", "11"]
+    assert body["0000000004D"][4:9] == ["16,7", "29/05/2026", "11", "2", "Calculée sur 2 CC sur 13"]
 
 
 def test_xlsx_export(database: Database, built: Fixture, tmp_path: Path) -> None:
     path = tmp_path / "notes.xlsx"
-    teacher(database).export(built.class_id, path, MarkSettings(Decimal("0.5"), WEIGHTS))
+    teacher(database).export(
+        built.class_id, path, MarkSettings(Decimal("0.5"), WEIGHTS), on=CONSEIL
+    )
 
     workbook = load_workbook(path)
     assert workbook.sheetnames == ["Notes"]
@@ -628,7 +657,8 @@ def test_xlsx_export(database: Database, built: Fixture, tmp_path: Path) -> None
     hyperlink_row = body["0000000004D"]
     assert hyperlink_row[1].value == HYPERLINK and hyperlink_row[1].data_type == "s"
     assert hyperlink_row[2].value == "@SUM(A1:A9)" and hyperlink_row[2].data_type == "s"
-    assert [cell.value for cell in hyperlink_row[4:]] == [None, None, None]
+    assert [cell.value for cell in hyperlink_row[4:9]] == [None] * 5
+    assert hyperlink_row[9].value == D_REASON
     a_row = body["0000000001A"]
     assert a_row[4].value == 13.5 and a_row[4].data_type == "n"
     assert a_row[4].number_format == "0.0"
@@ -637,6 +667,10 @@ def test_xlsx_export(database: Database, built: Fixture, tmp_path: Path) -> None
     assert a_row[6].value == 0
     assert body["0000000003C"][4].value is None  # all NE: no mark, not 0
     assert body["0000000003C"][6].value == 13
+    b_row = body["0000000002B"]
+    assert b_row[7].value == 2 and b_row[7].data_type == "n"
+    assert b_row[8].value == "Calculée sur 2 CC sur 13"
+    assert a_row[8].value is None  # no alert: an empty cell
 
 
 def test_bad_suffix_is_refused(database: Database, built: Fixture, tmp_path: Path) -> None:
@@ -683,8 +717,12 @@ def test_cli_exports_and_saves(
 
     assert run_cli(db_url, "--class", "1PLP1", "--out", str(out), "--rounding", "0,5") == 0
     printed = capsys.readouterr().out
-    assert "Classe 1PLP1 (2025-2026), arrondi 0,5 : 5 apprenants notés" in printed
-    assert "1 sans bilan définitif, 1 sans note (tout NE)" in printed
+    today = dt.date.today().strftime("%d/%m/%Y")
+    assert f"Classe 1PLP1 (2025-2026), conseil du {today}, arrondi 0,5 : 5 apprenants" in printed
+    assert "1 sans bilan définitif à cette date, 1 sans note (tout NE)" in printed
+    assert "2 notes signalées (moins de 50\u00a0% des CC)" in printed
+    assert f"  {HYPERLINK.upper()} @SUM(A1:A9) : {D_REASON}\n" in printed
+    assert "  BÉRANGER Élodie : 13,5/20, calculée sur 2 CC sur 13\n" in printed
     assert "Fichier écrit" in printed and "(7 lignes)" in printed
     assert scalar(database, "SELECT COUNT(*) FROM mark") == 0  # no --save: nothing stored
 
@@ -721,3 +759,140 @@ def test_cli_argument_errors(
     with pytest.raises(SystemExit):
         run_cli(db_url, "--class", "1PLP1", "--out", "x.csv", *args)
     assert message in capsys.readouterr().err
+
+
+# -- the day of the conseil, and marks that warn ------------------------------------------------
+
+
+def test_the_conseil_date_chooses_each_bilan(database: Database, built: Fixture) -> None:
+    """In January only E's December bilan exists: the others' reasons say when theirs come."""
+    service = teacher(database)
+    january = dt.date(2026, 1, 10)
+    lines = _by_key(built, service.preview(built.class_id, on=january))
+    assert lines["E"].bilan_date == dt.date(2025, 12, 12)
+    assert lines["E"].value == Decimal("20.0")  # that bilan is all at 4
+    for key in "ABCFG":
+        assert lines[key].bilan_id is None and lines[key].value is None
+        assert lines[key].status == (
+            "aucun bilan définitif au 10/01/2026 (le premier est du 20/03/2026)"
+        )
+    assert lines["D"].status == "aucun bilan au 10/01/2026 (seulement un brouillon du 20/03/2026)"
+
+    saved = service.save(built.class_id, on=january)
+    assert saved.on == january and saved.marked == 1
+    (stored,) = query(database, "SELECT bilan_id, value FROM mark")
+    assert stored.bilan_id == lines["E"].bilan_id
+    details = scalar(database, "SELECT details FROM audit_event WHERE action = :a", a=SAVED_ACTION)
+    assert "conseil du 10/01/2026" in details and "1 note enregistrée" in details
+    # The same class in April: the March bilans (E's latest), the January mark left alone.
+    april = _by_key(built, service.preview(built.class_id, on=CONSEIL))
+    assert april["E"].bilan_id == built.bilans["E"] and april["E"].stored is None
+
+
+def test_the_alert_share_is_a_setting(database: Database, built: Fixture) -> None:
+    service = teacher(database)
+    assert service.settings().min_share == Decimal("0.5")
+    service.save_settings(MarkSettings(min_share=Decimal("0.7")))
+    assert json.loads(scalar(database, "SELECT value FROM setting WHERE key = 'marks.min_share'"))
+    assert service.settings().min_share == Decimal("0.7")
+    lines = _by_key(built, service.preview(built.class_id, on=CONSEIL))
+    # G: 8 of 13 = 61 % < 70 %: flagged now, with B and E; A and F (13 of 13) never.
+    assert {key for key, line in lines.items() if line.flagged} == {"B", "E", "G"}
+    assert lines["G"].alert == "Calculée sur 8 CC sur 13"
+    none = service.preview(built.class_id, MarkSettings(min_share=Decimal(0)), on=CONSEIL)
+    assert none.flagged == 0
+    for wrong in ("1.5", "-0.1", "NaN", "beaucoup"):
+        with pytest.raises(ValidationError, match="Seuil d'alerte des notes invalide"):
+            MarkSettings(min_share=wrong)  # type: ignore[arg-type]
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE setting SET value = '\"2\"' WHERE key = 'marks.min_share'"))
+    with pytest.raises(ValidationError, match="Réglages des notes invalides dans la base"):
+        service.settings()
+
+
+def test_a_demo_learner_marked_on_2_ccs_of_13_is_flagged_everywhere(
+    demo_database: Database, tmp_path: Path
+) -> None:
+    """A teacher positions a demo learner on two CCs and finalizes: the mark warns in the
+    preview, the CSV and the XLSX."""
+    from livret.services.bilans import CONFIRMATION_WORD, BilanService
+
+    actor = command_line_actor(demo_database)
+    classes = CatalogService(demo_database, actor).list_classes()
+    klass = next(c for c in classes if c.code == "1PLP1" and c.school_year_label == "2026-2027")
+    (learner_id,) = query(
+        demo_database,
+        "SELECT e.learner_id FROM enrolment e JOIN learner l ON l.id = e.learner_id "
+        "WHERE e.class_id = :c AND NOT EXISTS (SELECT 1 FROM bilan b "
+        "WHERE b.learner_id = e.learner_id AND b.status = 'draft') AND l.left_on IS NULL "
+        "ORDER BY e.learner_id LIMIT 1",
+        c=klass.id,
+    )[0]
+    ccs = dict(query(demo_database, "SELECT code, id FROM common_competency"))
+    bilans = BilanService(demo_database, actor)
+    bilans.set_positioning(learner_id, ccs["CC1.1"], "4")
+    saved = bilans.set_positioning(learner_id, ccs["CC2.1"], "3")
+    version = bilans.sheet(saved.bilan_id).version
+    bilans.finalize(saved.bilan_id, version=version, confirmation=CONFIRMATION_WORD)
+
+    service = MarkService(demo_database, actor)
+    preview = service.preview(klass.id)
+    (line,) = [line for line in preview.lines if line.learner.id == learner_id]
+    assert line.bilan_id == saved.bilan_id
+    # 20 × (1 + 2/3) / 2 = 16.666… → 16,7, on 2 CCs of 13: flagged.
+    assert (line.value, line.counted, line.total) == (Decimal("16.7"), 2, 13)
+    assert line.flagged and line.alert == "Calculée sur 2 CC sur 13"
+    others = [other for other in preview.lines if other.learner.id != learner_id]
+    assert all(o.flagged == (o.counted * 2 < 13) for o in others if o.value is not None)
+    assert not any(o.flagged for o in others if o.value is None)
+
+    service.export(klass.id, tmp_path / "notes.csv")
+    with (tmp_path / "notes.csv").open(encoding="utf-8-sig", newline="") as stream:
+        csv_rows = {
+            row[0]: dict(zip(EXPORT_HEADER, row, strict=True))
+            for row in csv.reader(stream, delimiter=";")
+        }
+    mine = csv_rows[line.learner.ine]
+    assert (mine["note"], mine["CC positionnées"], mine["alerte"]) == (
+        "16,7",
+        "2",
+        "Calculée sur 2 CC sur 13",
+    )
+    service.export(klass.id, tmp_path / "notes.xlsx")
+    sheet = load_workbook(tmp_path / "notes.xlsx")["Notes"]
+    xlsx_rows = {
+        row[0]: dict(zip(EXPORT_HEADER, row, strict=True))
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert xlsx_rows[line.learner.ine]["note"] == 16.7
+    assert xlsx_rows[line.learner.ine]["CC positionnées"] == 2
+    assert xlsx_rows[line.learner.ine]["alerte"] == "Calculée sur 2 CC sur 13"
+    unflagged = [o.learner.ine for o in others if o.value is not None and not o.flagged]
+    assert unflagged and all(xlsx_rows[ine]["alerte"] is None for ine in unflagged)
+
+    # Saved, the mark prints on the bilan's PDF with the same warning; a sound one without.
+    service.save(klass.id)
+    exports = ExportService(demo_database, actor)
+    flagged_pdf = exports.export_bilan_pdf(saved.bilan_id, tmp_path / "signalee.pdf")
+    first_page = PdfReader(flagged_pdf).pages[0].extract_text()
+    assert "16,7 / 20" in first_page and "⚠ Calculée sur 2 CC sur 13" in first_page
+    sound = next(o for o in others if o.value is not None and not o.flagged)
+    assert sound.bilan_id is not None
+    sound_pdf = exports.export_bilan_pdf(sound.bilan_id, tmp_path / "normale.pdf")
+    sound_page = PdfReader(sound_pdf).pages[0].extract_text()
+    assert "/ 20" in sound_page and "Calculée sur" not in sound_page
+
+
+def test_cli_date(
+    db_url: str, built: Fixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "notes.csv"
+    assert run_cli(db_url, "--class", "1PLP1", "--out", str(out), "--date", "10/01/2026") == 0
+    printed = capsys.readouterr().out
+    assert "conseil du 10/01/2026" in printed and ": 1 apprenant noté, 6 sans bilan" in printed
+    assert run_cli(db_url, "--class", "1PLP1", "--out", str(out), "--date", "2026-04-02") == 0
+    assert "conseil du 02/04/2026" in capsys.readouterr().out
+    for wrong, message in (("31/02/2026", "impossible"), ("demain", "illisible")):
+        with pytest.raises(SystemExit):
+            run_cli(db_url, "--class", "1PLP1", "--out", str(out), "--date", wrong)
+        assert message in capsys.readouterr().err

@@ -11,6 +11,7 @@ learner are refused.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +33,13 @@ from livret.services.authentication import LoginRefused
 from livret.services.bilan_list import BilanListService
 from livret.services.bilans import CONFIRMATION_WORD, UNLOCK_ACTION, BilanService
 from livret.services.catalog import CatalogService
+from livret.services.conseil import ConseilService
 from livret.services.dashboard import DashboardService
 from livret.services.database import Database
 from livret.services.establishment import EstablishmentService
 from livret.services.evaluations import EvaluationService
 from livret.services.exports import ExportService
+from livret.services.lsl import LslService
 from livret.services.marks import MarkService
 from livret.services.overview import OverviewService
 from livret.services.privacy import ERASE_WORD, PrivacyService
@@ -49,6 +52,8 @@ from tests.logos import logo
 from tests.services.test_evaluations import draft_for
 from tests.services.test_results_import import DAY, csv_data
 from tests.services.test_siecle_import import MAIN
+
+CONSEIL_DAY = dt.date(2026, 12, 10)
 
 # Counted before and after each refused call: a refusal writes nothing at all.
 WATCHED = (
@@ -63,6 +68,10 @@ WATCHED = (
     "learner",
     "enrolment",
     "school_class",
+    "conseil_remark",
+    "lsl_degree",
+    "lsl_appreciation",
+    "lsl_class_setting",
 )
 
 
@@ -231,12 +240,34 @@ def _erase_a_learner(w: World, a: Actor) -> object:
     )
 
 
+def _lsl_class(w: World) -> int:
+    """The demo's first 1re or Terminale class (the LSL Pro concerns those only)."""
+    return LslService(w.database, w.accounts[Role.TEACHER]).classes()[0].id
+
+
+def _write_lsl(w: World, a: Actor) -> object:
+    service, class_id = LslService(w.database, a), _lsl_class(w)
+    one = LslService(w.database, w.accounts[Role.TEACHER]).class_synthesis(class_id).learners[0]
+    service.choose_degree(class_id, one.learner.id, one.competencies[0].competency_id, "3")
+    return service.save_appreciation(
+        class_id, one.learner.id, f"Appréciation de {a.role.value}", based_on=one.appreciation
+    )
+
+
 def _write_evaluation(w: World, a: Actor) -> object:
     service = EvaluationService(w.database, a)
     draft = draft_for(w.database)
     evaluation_id = service.create(draft)
     service.update(evaluation_id, dataclasses.replace(draft, title="Corrigée"))
     return service.delete(evaluation_id)
+
+
+def _class_member(w: World) -> int:
+    return int(
+        _rows(
+            w.database, "SELECT MIN(learner_id) FROM enrolment WHERE class_id = :c", c=w.class_id
+        )[0][0]
+    )
 
 
 def _refused_evaluation_writes(w: World, a: Actor) -> list[Callable[[], object]]:
@@ -281,6 +312,28 @@ STEPS: dict[Action, tuple[Step, ...]] = {
     ),
     Action.EXPORT_MARKS: (
         lambda w, a: MarkService(w.database, a).export(w.class_id, w.out / "notes.csv"),
+    ),
+    Action.VIEW_CONSEIL: (
+        lambda w, a: ConseilService(w.database, a).view(w.class_id, CONSEIL_DAY),
+        lambda w, a: ConseilService(w.database, a).export_table(
+            w.class_id, CONSEIL_DAY, w.out / "conseil.csv"
+        ),
+        lambda w, a: ConseilService(w.database, a).export_pdf(
+            w.class_id, CONSEIL_DAY, w.out / "conseil.pdf"
+        ),
+    ),
+    Action.WRITE_CONSEIL_REMARK: (
+        lambda w, a: ConseilService(w.database, a).save_remark(
+            w.class_id, _class_member(w), CONSEIL_DAY, f"Remarque de {a.role.value}"
+        ),
+    ),
+    Action.VIEW_LSL: (
+        lambda w, a: LslService(w.database, a).class_synthesis(_lsl_class(w)),
+        lambda w, a: LslService(w.database, a).export(_lsl_class(w), w.out / "lsl.xml"),
+    ),
+    Action.WRITE_LSL: (_write_lsl,),
+    Action.SET_LSL_PERIODICITY: (
+        lambda w, a: LslService(w.database, a).set_periodicity(_lsl_class(w), "semestre"),
     ),
     Action.VIEW_EVALUATIONS: (
         lambda w, a: EvaluationService(w.database, a).criteria_tree(),

@@ -21,9 +21,11 @@ from livret.domain.errors import NotFound, PermissionDenied, ValidationError
 from livret.domain.roles import Actor, Role
 from livret.services import audit
 from livret.services.authentication import LoginRefused, authenticate
+from livret.services.conseil import ConseilService
 from livret.services.database import Database
 from livret.services.dto import display_name
 from livret.services.evaluations import EvaluationService
+from livret.services.lsl import LslService
 from livret.services.marks import MarkService
 from livret.services.privacy import (
     ERASE_WORD,
@@ -135,6 +137,22 @@ def _subject(database: Database, teacher: Actor) -> Subject:
         for line in details.splitlines()
         if " (bilan du" in line and not line.startswith(name)
     ]
+    # In 1PLP1 of this year: a remark for the conseil, an LSL Pro appréciation and degree.
+    (lsl_class,) = [
+        c.id for c in LslService(database, teacher).classes()
+        if (c.code, c.school_year_label) == ("1PLP1", "2026-2027")
+    ]  # fmt: skip
+    ConseilService(database, teacher).save_remark(
+        lsl_class, learner_id, dt.date(2026, 12, 10), "Bon trimestre pour Rémi"
+    )
+    lsl = LslService(database, teacher)
+    lsl.save_appreciation(lsl_class, learner_id, "Des progrès en atelier.", based_on="")
+    competency = one(
+        database,
+        "SELECT c.id FROM competency c JOIN specialty s ON s.id = c.specialty_id "
+        "WHERE s.code = 'PLP' ORDER BY c.position LIMIT 1",
+    )
+    lsl.choose_degree(lsl_class, learner_id, competency, "3")
     bilans = rows(
         database,
         "SELECT id, status FROM bilan WHERE learner_id = :l ORDER BY id",
@@ -210,6 +228,15 @@ def test_export_holds_every_row_and_readable_pdfs(world: World, out: Path, role:
     for key, query in sql.items():
         assert len(record[key]) == one(database, query, l=subject.learner_id), key
     assert len(record["marks"]) == 1
+    (remark,) = record["conseil_remarks"]
+    assert (remark["class_code"], remark["conseil_date"], remark["text"]) == (
+        "1PLP1",
+        "2026-12-10",
+        "Bon trimestre pour Rémi",
+    )
+    lsl = record["lsl"]
+    assert [a["text"] for a in lsl["appreciations"]] == ["Des progrès en atelier."]
+    assert [(d["school_year"], d["degree"]) for d in lsl["degrees"]] == [("2026-2027", "3")]
     positionings = one(
         database,
         "SELECT COUNT(*) FROM positioning p JOIN bilan b ON b.id = p.bilan_id "
@@ -298,17 +325,22 @@ def test_erase_removes_every_row_and_keeps_an_anonymous_journal(world: World) ->
         2,
     )
     assert preview.needs_countersign and preview.marks == 1
+    assert (preview.conseil_remarks, preview.lsl_entries) == (1, 2)
     assert preview.account_login == LEARNER_LOGIN and preview.results == own_results
 
     report = _erase(world)
     assert (report.bilans, report.final_bilans, report.marks) == (3, 2, 1)
     assert report.results == own_results and report.account_deleted
+    assert (report.conseil_remarks, report.lsl_entries) == (1, 2)
 
     # Every table that references the learner, by SQL.
     ids = ",".join(str(i) for i in subject.bilan_ids)
     for query in (
         "SELECT COUNT(*) FROM learner WHERE id = :l OR ine = :ine",
         "SELECT COUNT(*) FROM enrolment WHERE learner_id = :l",
+        "SELECT COUNT(*) FROM conseil_remark WHERE learner_id = :l",
+        "SELECT COUNT(*) FROM lsl_appreciation WHERE learner_id = :l",
+        "SELECT COUNT(*) FROM lsl_degree WHERE learner_id = :l",
         "SELECT COUNT(*) FROM result WHERE learner_id = :l",
         "SELECT COUNT(*) FROM bilan WHERE learner_id = :l",
         f"SELECT COUNT(*) FROM bilan WHERE id IN ({ids})",
@@ -352,6 +384,7 @@ def test_erase_removes_every_row_and_keeps_an_anonymous_journal(world: World) ->
     assert len(erased) == 1
     assert erased[0][:3] == (world.admin.user_id, "learner", None)
     assert "3 bilan(s) dont 2 définitif(s)" in erased[0][3]
+    assert "1 remarque(s) de conseil de classe, 2 saisie(s) LSL Pro" in erased[0][3]
     # The events are kept (none deleted), and nothing in them names the learner.
     assert after["audit_event"] == before["audit_event"] + 3
     texts = "\n".join(

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QGraphicsView
 from pytestqt.qtbot import QtBot
 
+from livret.ui.theme import current_theme
 from livret.ui.widgets.radar import NE_NOTE, RadarChart, RadarText
 
 CODES = [
@@ -29,7 +30,6 @@ CODES = [
 TITLES = [f"Intitulé de {code}" for code in CODES]
 PREVIOUS = ["2", "2", "1", "3", "2", "NE", "2", "1", "2", "3", "2", "2", "1"]
 CURRENT = ["3", "4", "2", "3", "NE", "2", "3", "2", "3", "4", "3", "2", "2"]
-CURRENT_COLOR = QColor("#1565c0")
 GRID_ITEMS = 1 + 4 + 13  # spokes and rings, ring symbols, axis labels
 SERIES_ITEMS = 2 * 2  # per bilan: the polygon with its markers, the NE markers
 
@@ -163,15 +163,16 @@ def _has_colour(image: QImage, colour: QColor, tolerance: int = 10) -> bool:
 
 
 def test_grabs_to_an_image_in_the_current_colour(radar: RadarChart) -> None:
+    current_colour = current_theme().chart_current
     image = radar.grab().toImage()
     assert not image.isNull() and image.width() >= 420 and image.height() >= 420
-    assert not _has_colour(image, CURRENT_COLOR)  # no series yet
+    assert not _has_colour(image, current_colour)  # no series yet
 
     radar.set_series(PREVIOUS, "Précédent", CURRENT, "Actuel")
     image = radar.grab().toImage()
 
-    assert _has_colour(image, CURRENT_COLOR)
-    assert image.pixelColor(2, 2) == QColor("white")
+    assert _has_colour(image, current_colour)
+    assert image.pixelColor(2, 2) == current_theme().chart_background
 
 
 def test_every_radar_is_laid_out_alike(radar: RadarChart, qtbot: QtBot) -> None:

@@ -53,8 +53,6 @@ class ConfirmationDialog(QDialog):
         self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(self.tr("Enregistrer définitivement"))
         self.ok_button.setEnabled(False)
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setText(self.tr("Annuler"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.word.textChanged.connect(self._on_text_changed)
@@ -120,7 +118,6 @@ class UnlockDialog(QDialog):
         self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(self.tr("Déverrouiller"))
         self.ok_button.setEnabled(False)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Annuler"))
         self.buttons.accepted.connect(self.unlock)
         self.buttons.rejected.connect(self.reject)
         for field in (self.ddfpt_login, self.ddfpt_password):

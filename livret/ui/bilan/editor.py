@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -44,6 +44,7 @@ from livret.services.database import Database
 from livret.ui.bilan.dialogs import ConfirmationDialog, UnlockDialog
 from livret.ui.dashboard.picker import LevelPicker
 from livret.ui.messages import UnsavedChoice, ask_unsaved, show_error
+from livret.ui.theme import Theme, css, current_theme, themed_style_sheet
 from livret.ui.widgets.radar import RadarChart
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -79,14 +80,27 @@ def _level_cell(level: str | None, current: bool) -> Cell:
         cell = {
             _DISPLAY: text,
             _ACCESSIBLE: text,
-            _BACKGROUND: QBrush(QColor(style.color)),
-            _FOREGROUND: QBrush(QColor(style.text_color)),
             _LEVEL: level,
         }
         if current:
             cell[_TOOLTIP] = "Cliquer (ou Entrée) pour choisir le niveau"
         _LEVEL_CELLS[(level, current)] = cell
     return cell
+
+
+_TILE_BRUSHES: tuple[Theme, dict[str, tuple[QBrush, QBrush]]] | None = None
+
+
+def _tile_brushes(theme: Theme, level: str) -> tuple[QBrush, QBrush]:
+    """(fill, text) brushes of a level's tile, made once per theme."""
+    global _TILE_BRUSHES
+    if _TILE_BRUSHES is None or _TILE_BRUSHES[0] is not theme:
+        _TILE_BRUSHES = (theme, {})
+    brushes = _TILE_BRUSHES[1].get(level)
+    if brushes is None:
+        tile = theme.level(level)
+        brushes = _TILE_BRUSHES[1][level] = (QBrush(tile.fill), QBrush(tile.text))
+    return brushes
 
 
 class BilanRowsModel(QAbstractTableModel):
@@ -154,7 +168,10 @@ class BilanRowsModel(QAbstractTableModel):
         row, column = index.row(), index.column()
         if not (0 <= row < len(self._cells) and 0 <= column < 3) or not index.isValid():
             return None
-        return self._cells[row][column].get(int(role))
+        cell = self._cells[row][column]
+        if role in (_BACKGROUND, _FOREGROUND) and (level := cell.get(_LEVEL)) is not None:
+            return _tile_brushes(current_theme(), level)[role == _FOREGROUND]
+        return cell.get(int(role))
 
 
 class BilanEditor(QDialog):
@@ -203,9 +220,13 @@ class BilanEditor(QDialog):
         # Shown when another computer changed this bilan: this editor's copy is stale.
         self.remote_banner = QFrame()
         self.remote_banner.setObjectName("remoteBanner")
-        self.remote_banner.setStyleSheet(
-            "#remoteBanner { background: #fff3e0; border: 1px solid #ef6c00; border-radius: 4px; }"
-            "#remoteBanner QLabel { color: #4e2600; }"
+        themed_style_sheet(
+            self.remote_banner,
+            lambda theme: (
+                f"#remoteBanner {{ background: {css(theme.warning_banner)};"
+                f" border: 1px solid {css(theme.warning_banner_border)}; border-radius: 4px; }}"
+                f"#remoteBanner QLabel {{ color: {css(theme.warning_banner_text)}; }}"
+            ),
         )
         self.remote_label = QLabel()
         self.remote_label.setWordWrap(True)
@@ -224,7 +245,9 @@ class BilanEditor(QDialog):
         self.date_edit.setMaximumWidth(160)
         self.warning = QLabel()
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #e65100; font-weight: bold;")
+        themed_style_sheet(
+            self.warning, lambda theme: f"color: {css(theme.attention_text)}; font-weight: bold;"
+        )
         self.constats = QPlainTextEdit()
         self.constats.setAccessibleName(self.tr("Constats"))
         self.conseils = QPlainTextEdit()

@@ -1,9 +1,12 @@
-"""Painting of the dashboard: marks on their level colour, underline, period bars, row labels."""
+"""Painting of the dashboard: marks on their level colour, underline, period bars, row labels.
+
+Colours come from livret.ui.theme, read once per paint pass.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QStaticText, QTransform
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPen, QStaticText, QTransform
 from PySide6.QtWidgets import (
     QHeaderView,
     QStyle,
@@ -14,19 +17,15 @@ from PySide6.QtWidgets import (
 
 from livret.ui.dashboard.model import (
     ROW_KIND_ROLE,
-    TITLE_ROW_BACKGROUND,
     CellKind,
     CellPaint,
     DashboardModel,
     RowKind,
 )
+from livret.ui.theme import Theme, current_theme
 
-BAR_COLOR = QColor("#212121")
 BAR_WIDTH = 4
 UNDERLINE_WIDTH = 3
-CURRENT_BORDER = QColor("#0d47a1")
-ABSENT_BORDER = QColor("#757575")
-BILANS_LABEL_BACKGROUND = QColor("#bbdefb")
 LABEL_CACHE_SIZE = 2_000
 """Row labels laid out and kept (a few référentiels' criteria)."""
 
@@ -60,6 +59,7 @@ class MarkDelegate(QStyledItemDelegate):
             option.rect,
             self._model.cell_paint(index.row(), index.column()),
             TileFonts(option.font),
+            TilePens.of(current_theme()),
             focused=focused,
         )
 
@@ -74,35 +74,65 @@ class TileFonts:
         self.absent.setStrikeOut(True)
 
 
-_WHITE = QColor("white")
-_BLACK = QColor("#000000")
-_CURRENT_PEN = QPen(CURRENT_BORDER, 2)
-_ABSENT_PEN = QPen(ABSENT_BORDER, 1, Qt.PenStyle.DashLine)
-_FOCUS_PEN = QPen(_BLACK, 1, Qt.PenStyle.DotLine)
+class TilePens:
+    """The theme's colours as the pens and fills of the cells, made once per theme."""
+
+    _made: tuple[Theme, TilePens] | None = None
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+        self.current = QPen(theme.current_frame, 2)
+        self.absent = QPen(theme.absent_frame, 1, Qt.PenStyle.DashLine)
+        self.focus = QPen(theme.focus_frame, 1, Qt.PenStyle.DotLine)
+        self.bar = theme.period_bar
+        self.underline = theme.underline
+        self.fills = {code: colours.fill for code, colours in theme.levels.items()}
+        self.texts = {code: colours.text for code, colours in theme.levels.items()}
+        self.row_fills = {RowKind.TITLE: theme.title_row, RowKind.BILANS: theme.bilans_row}
+
+    @classmethod
+    def of(cls, theme: Theme) -> TilePens:
+        """The pens of `theme`, kept until the theme changes (a palette change)."""
+        made = cls._made
+        if made is None or made[0] is not theme:
+            made = cls._made = (theme, cls(theme))
+        return made[1]
 
 
 def paint_cell(
-    painter: QPainter, rect: QRect, cell: CellPaint, fonts: TileFonts, *, focused: bool
+    painter: QPainter,
+    rect: QRect,
+    cell: CellPaint,
+    fonts: TileFonts,
+    pens: TilePens,
+    *,
+    focused: bool,
 ) -> None:
-    """One cell: its background, or a mark's tile; then its period bars.
+    """One cell: its row's background, or a mark's tile; then its period bars.
 
     Leaves the painter's pen, brush and font changed (the caller paints many cells).
     """
     if cell.kind is CellKind.EMPTY:
-        if cell.background is not None:
-            painter.fillRect(rect, cell.background)
+        fill = pens.row_fills.get(cell.row)
+        if fill is not None:
+            painter.fillRect(rect, fill)
     else:
-        _paint_tile(painter, rect, cell, fonts, focused)
+        _paint_tile(painter, rect, cell, fonts, pens, focused)
     if cell.bar_left:
-        painter.fillRect(QRect(rect.left(), rect.top(), BAR_WIDTH, rect.height()), BAR_COLOR)
+        painter.fillRect(QRect(rect.left(), rect.top(), BAR_WIDTH, rect.height()), pens.bar)
     if cell.bar_right:
         painter.fillRect(
-            QRect(rect.right() - BAR_WIDTH + 1, rect.top(), BAR_WIDTH, rect.height()), BAR_COLOR
+            QRect(rect.right() - BAR_WIDTH + 1, rect.top(), BAR_WIDTH, rect.height()), pens.bar
         )
 
 
 def _paint_tile(
-    painter: QPainter, rect: QRect, cell: CellPaint, fonts: TileFonts, focused: bool
+    painter: QPainter,
+    rect: QRect,
+    cell: CellPaint,
+    fonts: TileFonts,
+    pens: TilePens,
+    focused: bool,
 ) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if cell.kind is CellKind.MARK:
@@ -110,19 +140,20 @@ def _paint_tile(
     else:
         tile = rect.adjusted(2, 2, -2, -2)
     absent = cell.level == "ABS"
+    level = cell.level or "NE"
     if cell.kind is CellKind.CURRENT:
-        painter.setPen(_CURRENT_PEN)
+        painter.setPen(pens.current)
     elif absent:
-        painter.setPen(_ABSENT_PEN)
+        painter.setPen(pens.absent)
     else:
         painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(cell.background or _WHITE)
+    painter.setBrush(pens.fills[level])
     painter.drawRoundedRect(tile, 3, 3)
     if focused:
-        painter.setPen(_FOCUS_PEN)
+        painter.setPen(pens.focus)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(tile.adjusted(-1, -1, 1, 1), 3, 3)
-    painter.setPen(cell.foreground or _BLACK)
+    painter.setPen(pens.texts[level])
     painter.setFont(fonts.absent if absent else fonts.bold)
     painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, cell.text)
     if cell.underline:
@@ -133,7 +164,7 @@ def _paint_tile(
                 rect.width() - 2,
                 UNDERLINE_WIDTH,
             ),
-            _BLACK,
+            pens.underline,
         )
 
 
@@ -171,23 +202,24 @@ class RowHeader(QHeaderView):
         painter.save()
         font = QFont(self.font())
         text_rect = rect.adjusted(6, 1, -6, -1)
+        theme = current_theme()
         if kind == RowKind.TITLE:
-            painter.fillRect(rect, TITLE_ROW_BACKGROUND)
+            painter.fillRect(rect, theme.title_row)
             font.setBold(True)
             painter.setFont(font)
-            painter.setPen(self.palette().windowText().color())
+            painter.setPen(theme.title_row_text)
             flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
             painter.drawText(text_rect, int(flags) | int(Qt.TextFlag.TextWordWrap), text)
         else:
-            background = BILANS_LABEL_BACKGROUND if kind == RowKind.BILANS else None
-            painter.fillRect(rect, background or self.palette().base().color())
-            font.setBold(kind == RowKind.BILANS)
+            bilans = kind == RowKind.BILANS
+            painter.fillRect(rect, theme.bilans_label if bilans else self.palette().base().color())
+            font.setBold(bilans)
             painter.setFont(font)
-            painter.setPen(self.palette().text().color())
+            painter.setPen(theme.bilans_text if bilans else self.palette().text().color())
             static, height = self._label(text, font, text_rect.width())
             top = text_rect.top() + (text_rect.height() - height) // 2
             painter.drawStaticText(text_rect.left(), top, static)
-        painter.setPen(QColor("#cfd8dc"))
+        painter.setPen(theme.grid_line)
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.drawLine(rect.topRight(), rect.bottomRight())
         painter.restore()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from livret.domain.levels import style_of
 from livret.services.dto import LearnerDashboard
 from livret.ui.dashboard.model import evaluation_detail
+from livret.ui.theme import current_theme
 
 
 class EvaluationDetailWindow(QWidget):
@@ -91,8 +92,9 @@ class EvaluationDetailWindow(QWidget):
                     [label, f"{style.symbol}  {style.label}", result.comment or ""]
                 )
                 item.setToolTip(0, label)
-                item.setBackground(1, QBrush(QColor(style.color)))
-                item.setForeground(1, QBrush(QColor(style.text_color)))
+                tile = current_theme().level(result.level)
+                item.setBackground(1, QBrush(tile.fill))
+                item.setForeground(1, QBrush(tile.text))
                 group.addChild(item)
             group.setExpanded(True)
         self._place_at_top()

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from livret.domain.levels import Level, parse_result_level, style_of
 from livret.domain.suggestion import Suggestion, SuggestionSettings, suggest_level
@@ -28,6 +28,8 @@ from livret.services.dto import (
     PositioningInfo,
     ResultInfo,
 )
+from livret.ui.dashboard.scope import EVERYTHING, ColumnScope, ScopeFilter, scope_filter
+from livret.ui.theme import current_theme
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -39,9 +41,6 @@ BAR_LEFT_ROLE = Qt.ItemDataRole.UserRole + 5
 BAR_RIGHT_ROLE = Qt.ItemDataRole.UserRole + 6
 CELL_KIND_ROLE = Qt.ItemDataRole.UserRole + 7
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 8
-
-BILANS_ROW_BACKGROUND = QColor("#e3f2fd")
-TITLE_ROW_BACKGROUND = QColor("#eceff1")
 
 NATURE_LABELS = {"F": "Formative", "E": "Entreprise"}
 
@@ -66,6 +65,7 @@ class ViewOptions:
     condensed: bool = False
     specialties: frozenset[str] | None = None  # None: every specialty
     natures: frozenset[str] = frozenset({"F", "E"})
+    scope: ColumnScope = EVERYTHING  # the columns' period, school year, or everything
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,25 +84,20 @@ class CellPaint(NamedTuple):
     kind: CellKind
     text: str
     level: str | None
-    background: QColor | None
-    foreground: QColor | None
+    row: RowKind
+    """Paints an empty cell in its row's colour; a tile takes its level's (livret.ui.theme)."""
     underline: bool
     bar_left: bool
     bar_right: bool
 
 
-def _colours(attribute: str) -> dict[str, QColor]:
-    codes = (*(level.value for level in Level), "ABS")
-    return {code: QColor(getattr(style_of(code), attribute)) for code in codes}
-
-
-_BACKGROUNDS = _colours("color")
-_FOREGROUNDS = _colours("text_color")
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _HEADER_ROLES = frozenset(
     {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, ROW_KIND_ROLE, SECTION_ROLE}
 )
-_EMPTY = CellPaint(CellKind.EMPTY, "", None, None, None, False, False, False)
+_EMPTY = CellPaint(CellKind.EMPTY, "", None, RowKind.CRITERION, False, False, False)
+_EMPTY_BILANS = _EMPTY._replace(row=RowKind.BILANS)
+_EMPTY_TITLE = _EMPTY._replace(row=RowKind.TITLE)
 
 
 @dataclass(slots=True)
@@ -120,6 +115,11 @@ class _Layout:
     # and the current positioning in an extra last column ("Actuel").
     bilan_column: dict[int, int] = field(default_factory=dict)  # bilan id → column
     current_column: int | None = None  # None: condensed, packed after the previous ones
+    # The scope resolved for this learner, and the first column of the current period.
+    scope: ScopeFilter = field(default_factory=lambda: ScopeFilter(EVERYTHING, None, None))
+    first_current_column: int | None = None
+    # The line of codes, expanded view: each evaluation's code over its day (« F12\n03/11 »).
+    column_labels: list[str] = field(default_factory=list)
 
 
 def _date(value: Any) -> str:
@@ -273,6 +273,14 @@ class DashboardModel(QAbstractTableModel):
         """The expanded view's "Actuel" column (None in the condensed view)."""
         return self._layout.current_column
 
+    def first_current_period_column(self) -> int | None:
+        """The expanded view's first column of the current period (None: none shown)."""
+        return None if self._options.condensed else self._layout.first_current_column
+
+    def shown_scope(self) -> ColumnScope:
+        """The scope the columns cover for this learner (the teacher's, or everything)."""
+        return self._layout.scope.scope
+
     def _current_column(self, section: int) -> int:
         if self._layout.current_column is not None:
             return self._layout.current_column
@@ -317,7 +325,14 @@ class DashboardModel(QAbstractTableModel):
         options = self._options
         evaluations = dashboard.evaluations
         natures = options.natures
-        every_nature = all(evaluation.nature in natures for evaluation in evaluations)
+        layout.scope = scope_filter(dashboard, options.scope)
+        in_scope = layout.scope.evaluations
+        # One flag per evaluation (nature and scope), so each row filters its marks by index.
+        visible = [
+            evaluation.nature in natures and (in_scope is None or in_scope[index])
+            for index, evaluation in enumerate(evaluations)
+        ]
+        every_nature = all(visible)
         specialties = options.specialties
         shown_evaluations: set[int] = set()
         widest = 0
@@ -334,11 +349,7 @@ class DashboardModel(QAbstractTableModel):
                 marks = (
                     row.results
                     if every_nature
-                    else tuple(
-                        result
-                        for result in row.results
-                        if evaluations[result.evaluation_index].nature in natures
-                    )
+                    else tuple(result for result in row.results if visible[result.evaluation_index])
                 )
                 if not marks:
                     continue
@@ -361,6 +372,15 @@ class DashboardModel(QAbstractTableModel):
             widest = max(widest, len(section.previous) + 1)
         layout.evaluation_columns = sorted(shown_evaluations)
         layout.column_of = {e: c for c, e in enumerate(layout.evaluation_columns)}
+        current = dashboard.current_period
+        shown = layout.evaluation_columns
+        layout.first_current_column = next(
+            (c for c, e in enumerate(shown) if evaluations[e].period >= current), None
+        )
+        if not options.condensed:
+            layout.column_labels = [
+                f"{evaluations[e].short_code}\n{evaluations[e].date:%d/%m}" for e in shown
+            ]
         for shown_row in layout.rows:
             marks = shown_row.marks
             if options.condensed:
@@ -380,8 +400,13 @@ class DashboardModel(QAbstractTableModel):
         assert self._dashboard is not None
         evaluations = self._dashboard.evaluations
         periods = [evaluations[e].period for e in layout.evaluation_columns]
+        shown_bilans = layout.scope.bilan_ids
         column = -1
-        for number, bilan in enumerate(self._dashboard.final_bilans):
+        number = -1
+        for bilan in self._dashboard.final_bilans:
+            if shown_bilans is not None and bilan.id not in shown_bilans:
+                continue
+            number += 1
             # Period `number` ends with this bilan (bilans on one day share a period).
             period = self._dashboard.period_boundaries.index(bilan.bilan_date)
             last = max((c for c, p in enumerate(periods) if p <= period), default=-1)
@@ -394,8 +419,10 @@ class DashboardModel(QAbstractTableModel):
         """Thick bars where a final bilan separates two shown evaluations (expanded view)."""
         assert self._dashboard is not None
         evaluations = self._dashboard.evaluations
-        previous_period = 0
-        for column, evaluation_index in enumerate(layout.evaluation_columns):
+        columns = layout.evaluation_columns
+        # A bar between two shown periods: none before the first column shown.
+        previous_period = evaluations[columns[0]].period if columns else 0
+        for column, evaluation_index in enumerate(columns):
             period = evaluations[evaluation_index].period
             if period > previous_period:
                 layout.bar_left.add(column)
@@ -447,7 +474,7 @@ class DashboardModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 if evaluation is None:
                     return str(section + 1) if self._options.condensed else ""
-                return evaluation.short_code
+                return self._layout.column_labels[section]
             if role == Qt.ItemDataRole.ToolTipRole and evaluation is not None:
                 return evaluation_detail(evaluation)
             return None
@@ -481,7 +508,7 @@ class DashboardModel(QAbstractTableModel):
         if row.kind is RowKind.BILANS:
             return self._bilans_data(row, column, role)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(TITLE_ROW_BACKGROUND)
+            return QBrush(current_theme().title_row)
         if role == CELL_KIND_ROLE:
             return int(CellKind.EMPTY)
         return None
@@ -527,8 +554,7 @@ class DashboardModel(QAbstractTableModel):
                 CellKind.MARK,
                 evaluation.nature,
                 level,
-                _BACKGROUNDS[level],
-                _FOREGROUNDS[level],
+                RowKind.CRITERION,
                 underline,
                 bar_left,
                 bar_right,
@@ -536,20 +562,19 @@ class DashboardModel(QAbstractTableModel):
         if row.kind is RowKind.BILANS:
             kind = self._cell_kind(row_number, column)
             if kind is CellKind.EMPTY:
-                return _EMPTY._replace(background=BILANS_ROW_BACKGROUND)
+                return _EMPTY_BILANS
             positioning = self._previous_at(row.section, column)
             level = positioning.level if positioning else self.current_level(row.section)
             return CellPaint(
                 kind,
                 style_of(level).symbol,
                 level,
-                _BACKGROUNDS[level],
-                _FOREGROUNDS[level],
+                RowKind.BILANS,
                 False,
                 False,
                 False,
             )
-        return _EMPTY._replace(background=TITLE_ROW_BACKGROUND)
+        return _EMPTY_TITLE
 
     def _cell_kind(self, row_number: int, column: int) -> CellKind:
         row = self._layout.rows[row_number]
@@ -583,9 +608,9 @@ class DashboardModel(QAbstractTableModel):
         if role == UNDERLINE_ROLE:
             return self._options.condensed and evaluation.period == self._dashboard.current_period
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(style_of(mark.level).color))
+            return QBrush(current_theme().level(mark.level).fill)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor(style_of(mark.level).text_color))
+            return QBrush(current_theme().level(mark.level).text)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             style = style_of(mark.level)
             text = f"{style.label} ({style.symbol})\n{evaluation_detail(evaluation)}"
@@ -604,7 +629,7 @@ class DashboardModel(QAbstractTableModel):
             tooltip = self._current_tooltip(row.section, level)
         else:
             if role == Qt.ItemDataRole.BackgroundRole:
-                return QBrush(BILANS_ROW_BACKGROUND)
+                return QBrush(current_theme().bilans_row)
             return int(CellKind.EMPTY) if role == CELL_KIND_ROLE else None
         if role == Qt.ItemDataRole.DisplayRole:
             return style_of(level).symbol
@@ -613,9 +638,9 @@ class DashboardModel(QAbstractTableModel):
         if role == LEVEL_ROLE:
             return level
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(style_of(level).color))
+            return QBrush(current_theme().level(level).fill)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor(style_of(level).text_color))
+            return QBrush(current_theme().level(level).text)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return tooltip
         return None

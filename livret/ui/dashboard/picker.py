@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from livret.domain.levels import LEVEL_CODES, style_of
 from livret.domain.suggestion import Suggestion
+from livret.ui.theme import Theme, css, themed_style_sheet
 
 KEYS = {
     Qt.Key.Key_N: "NE",
@@ -17,6 +20,20 @@ KEYS = {
     Qt.Key.Key_3: "3",
     Qt.Key.Key_4: "4",
 }
+
+
+def _tile_style(theme: Theme, code: str, current: bool) -> str:
+    """A level button: the level's tile, framed thick and blue when it is the current one."""
+    tile = theme.level(code)
+    border = (
+        f"3px solid {css(theme.current_frame)}"
+        if current
+        else f"1px solid {css(theme.tile_border)}"
+    )
+    return (
+        f"QPushButton {{ background: {css(tile.fill)}; color: {css(tile.text)}; "
+        f"border: {border}; border-radius: 4px; font-weight: bold; padding: 4px; }}"
+    )
 
 
 class LevelPicker(QDialog):
@@ -56,16 +73,12 @@ class LevelPicker(QDialog):
             button.setChecked(code == current)
             width = button.fontMetrics().horizontalAdvance(style.label) + 28
             button.setMinimumSize(max(96, width), 52)
-            border = "3px solid #0d47a1" if code == current else "1px solid #607d8b"
-            button.setStyleSheet(
-                f"QPushButton {{ background: {style.color}; color: {style.text_color}; "
-                f"border: {border}; border-radius: 4px; font-weight: bold; padding: 4px; }}"
-            )
+            themed_style_sheet(button, partial(_tile_style, code=code, current=code == current))
             button.clicked.connect(lambda _checked=False, c=code: self._choose(c))
             buttons.addWidget(button)
             self.buttons[code] = button
         hint = QLabel(self.tr("Clavier : N = non évalué, 1 à 4 = niveau, Échap = annuler."))
-        hint.setStyleSheet("color: #546e7a;")
+        themed_style_sheet(hint, lambda theme: f"color: {css(theme.muted_text)};")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.suggestion_label)

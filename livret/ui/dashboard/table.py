@@ -13,14 +13,9 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTableView, QWidget
 
-from livret.ui.dashboard.delegate import TileFonts, paint_cell
-from livret.ui.dashboard.model import (
-    BILANS_ROW_BACKGROUND,
-    TITLE_ROW_BACKGROUND,
-    CellKind,
-    DashboardModel,
-    RowKind,
-)
+from livret.ui.dashboard.delegate import TileFonts, TilePens, paint_cell
+from livret.ui.dashboard.model import CellKind, DashboardModel, RowKind
+from livret.ui.theme import current_theme
 
 
 class DashboardTable(QTableView):
@@ -56,15 +51,16 @@ class DashboardTable(QTableView):
         left = shown[0][1]
         width = shown[-1][1] + shown[-1][2] - left
         fonts = TileFonts(self.font())
+        pens = TilePens.of(current_theme())  # one theme for the whole pass
         selected, focused_cells = self._marked_cells()
         for row in range(first_row, last_row + 1):
             top, height = vertical.sectionViewportPosition(row), vertical.sectionSize(row)
             kind = model.row_kind(row)
             if kind is RowKind.TITLE:  # one cell spanning the row
-                painter.fillRect(QRect(left, top, width, height), TITLE_ROW_BACKGROUND)
+                painter.fillRect(QRect(left, top, width, height), pens.theme.title_row)
                 continue
             if kind is RowKind.BILANS:
-                painter.fillRect(QRect(left, top, width, height), BILANS_ROW_BACKGROUND)
+                painter.fillRect(QRect(left, top, width, height), pens.theme.bilans_row)
             to_paint = model.columns_to_paint(row)
             for column, x, column_width in shown:
                 if to_paint is not None and column not in to_paint:
@@ -80,7 +76,7 @@ class DashboardTable(QTableView):
                 if (row, column) in selected:
                     self._paint_selection(painter, rect)
                 focused = (row, column) in focused_cells
-                paint_cell(painter, rect, cell, fonts, focused=focused)
+                paint_cell(painter, rect, cell, fonts, pens, focused=focused)
 
     def _marked_cells(self) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
         """The selected cells; and those with a focus frame (also the current one when the

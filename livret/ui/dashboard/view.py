@@ -6,13 +6,15 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QMenu,
     QPushButton,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -37,10 +39,12 @@ from livret.ui.dashboard.model import (
     suggestions_by_cc,
 )
 from livret.ui.dashboard.picker import LevelPicker
+from livret.ui.dashboard.scope import EVERYTHING, ColumnScope, ScopeChoice, resolve, scope_choices
 from livret.ui.dashboard.table import DashboardTable
 from livret.ui.error_dialog import doing
 from livret.ui.load_failure import FailableArea, failure_reason
 from livret.ui.messages import show_error
+from livret.ui.remembered import remember_size
 from livret.ui.text import count
 from livret.ui.widgets.one_line_label import OneLineLabel
 
@@ -54,7 +58,16 @@ SETTINGS_METHOD = "dashboard/suggestion_method"
 
 ROW_HEIGHTS = {RowKind.TITLE: 44, RowKind.CRITERION: 24, RowKind.BILANS: 28}
 LABEL_WIDTH = 470
+"""The criterion labels' width in a wide window."""
+MIN_LABEL_WIDTH = 300
+LABEL_SHARE = 0.4
+"""In a narrower window the labels take this share of the table, down to MIN_LABEL_WIDTH:
+at the default 1200×800 the columns get more than half of it."""
 MIN_COLUMN_WIDTH = 28
+# The default: everything, opened on the current period. A teacher never wonders where
+# marks went, and the current period may straddle two school years (a year would hide
+# marks its suggestion counts); the choice is kept for the session.
+DEFAULT_SCOPE = EVERYTHING
 
 
 class DashboardView(QWidget):
@@ -101,6 +114,8 @@ class DashboardView(QWidget):
         self._code_advances: dict[str, int] = {}  # column code → its width in the header font
         self._jump_headings: tuple[str, ...] = ()  # the CCs the jump menu lists
         self._pinned_right = False  # the expanded view shows its latest columns
+        self._scope: ColumnScope = DEFAULT_SCOPE  # the teacher's choice, for the session
+        self._scope_choices: tuple[ScopeChoice, ...] = ()
         self.picker: LevelPicker | None = None
 
         self.model = DashboardModel(self)
@@ -109,7 +124,7 @@ class DashboardView(QWidget):
         self.table.setItemDelegate(MarkDelegate(self.model, self.table))
         self.row_header = RowHeader(self.table)
         self.table.setVerticalHeader(self.row_header)
-        self.row_header.setFixedWidth(LABEL_WIDTH)
+        self.row_header.setFixedWidth(LABEL_WIDTH)  # then fitted to the window's width
         # Criterion rows, most of them, keep the default height: only the others are sized.
         self.row_header.setMinimumSectionSize(min(ROW_HEIGHTS.values()))
         self.row_header.setDefaultSectionSize(ROW_HEIGHTS[RowKind.CRITERION])
@@ -124,6 +139,7 @@ class DashboardView(QWidget):
         horizontal = self.table.horizontalScrollBar()
         horizontal.rangeChanged.connect(self._on_horizontal_range_changed)
         horizontal.actionTriggered.connect(self._on_horizontal_scrolled)
+        horizontal.valueChanged.connect(self._on_horizontal_value_changed)
         self.table.activated.connect(self._on_cell_activated)
 
         # One-line labels: a new learner's texts repaint them, not the whole window.
@@ -140,6 +156,7 @@ class DashboardView(QWidget):
         top.addWidget(self.condensed_button)
         top.addWidget(self.jump_button)
         top.addWidget(self.menu_button)
+        top.addWidget(self.scope_combo)
         top.addStretch(1)
         top.addWidget(self.bilan_button)
         layout = QVBoxLayout(self)
@@ -206,6 +223,19 @@ class DashboardView(QWidget):
         self.menu_button.setMenu(self.options_menu)
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
 
+        self.scope_combo = QComboBox()
+        # As wide as « Année 2025-2026 »; the list opens as wide as its longest entry.
+        self.scope_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.scope_combo.setMinimumContentsLength(16)
+        self.scope_combo.setToolTip(
+            self.tr("Évaluations montrées : la période en cours, une période, une année, ou tout")
+        )
+        self.scope_combo.setAccessibleName(self.tr("Évaluations montrées"))
+        self.scope_combo.setEnabled(False)
+        self.scope_combo.activated.connect(self._on_scope_chosen)
+
         self.bilan_button = QPushButton(self.tr("BILAN INTERMÉDIAIRE"))
         self.bilan_button.setEnabled(False)
         self.bilan_button.setToolTip(
@@ -251,6 +281,7 @@ class DashboardView(QWidget):
             condensed=self.condensed_action.isChecked(),
             specialties=None if len(specialties) == len(self.specialty_actions) else specialties,
             natures=natures,
+            scope=self._scope,
         )
 
     def suggestion_settings(self) -> SuggestionSettings:
@@ -400,6 +431,7 @@ class DashboardView(QWidget):
         )
         editor.bilan_changed.connect(self._on_bilan_changed)
         self.editor = editor
+        remember_size(editor, settings=self._settings)  # the size it had when last closed
         editor.show()
         return editor
 
@@ -415,6 +447,7 @@ class DashboardView(QWidget):
         self.model.set_dashboard(dashboard, self.view_options(), self.suggestion_settings())
         self._apply_sizes()
         self._fill_jump_menu(dashboard)
+        self._fill_scope_combo(dashboard)
         if dashboard is None:
             self.title.setText(self.tr("Aucun apprenant choisi"))
             self.summary.setText(self.tr("Choisissez une classe puis un apprenant."))
@@ -446,26 +479,35 @@ class DashboardView(QWidget):
                 self.row_header.resizeSection(row, ROW_HEIGHTS[kind])
             if kind is RowKind.TITLE and columns > 1:
                 self.table.setSpan(row, 0, 1, columns)
-        metrics = self.table.horizontalHeader().fontMetrics()
+        header = self.table.horizontalHeader()
+        # Measured in bold: the header shows the current cell's column in bold.
+        bold = QFont(header.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
         actual_column = self.model.current_column_index()
+        # Each line of the labels: the codes (F1 … E40) and days (03/11) come back at
+        # each learner, so each is measured once.
         codes = {
-            str(self.model.headerData(c, Qt.Orientation.Horizontal))
+            line
             for c in range(columns)
             if c != actual_column
+            for line in str(self.model.headerData(c, Qt.Orientation.Horizontal)).split("\n")
         }
-        # The same codes (F1, F2 … E40) come back at each learner: each is measured once.
         advances = self._code_advances
         for code in codes - advances.keys():
             advances[code] = metrics.horizontalAdvance(code)
         widest = max((advances[code] for code in codes), default=0)
-        header = self.table.horizontalHeader()
-        header.setDefaultSectionSize(max(MIN_COLUMN_WIDTH, widest + 10))
+        header.setDefaultSectionSize(max(MIN_COLUMN_WIDTH, widest + margin + 4))
         actual = self.model.current_column_index()
         if actual is not None:
             text = str(self.model.headerData(actual, Qt.Orientation.Horizontal))
-            header.resizeSection(actual, metrics.horizontalAdvance(text) + 16)
-        # Expanded, the latest evaluations and the "Actuel" column are at the right end:
-        # start there. Condensed rows start at the left with the bilans packed first.
+            header.resizeSection(actual, metrics.horizontalAdvance(text) + margin + 12)
+        # Expanded, the view opens on the current period: its evaluations and « Actuel »
+        # (the last column, the one the teacher clicks) are at the right end, so start
+        # there. When the current period fits, its first evaluation is then near the left
+        # edge with the end of the period before; when it does not, the latest of it show.
+        # Condensed rows start at the left with the bilans packed first.
         bar = self.table.horizontalScrollBar()
         bar.setRange(0, max(0, header.length() - self.table.viewport().width()))
         # Until the teacher scrolls, the expanded view stays at its right end when the
@@ -473,12 +515,71 @@ class DashboardView(QWidget):
         self._pinned_right = actual is not None
         bar.setValue(bar.maximum() if actual is not None else 0)
 
+    def _fit_labels(self) -> None:
+        """The criterion labels' width: LABEL_WIDTH, or a share of a narrower window."""
+        width = max(MIN_LABEL_WIDTH, min(LABEL_WIDTH, int(self.width() * LABEL_SHARE)))
+        if width != self.row_header.width():
+            self.row_header.setFixedWidth(width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Override QWidget::resizeEvent: the labels follow the window's width."""
+        super().resizeEvent(event)
+        self._fit_labels()
+
+    def set_scope(self, scope: ColumnScope) -> None:
+        """Show one period, one school year or everything (kept for the next learners)."""
+        self._scope = scope
+        self.model.set_options(self.view_options())
+        self._apply_sizes()
+        self._fill_scope_combo(self.model.dashboard)
+
+    def scope(self) -> ColumnScope:
+        """The teacher's choice (this learner may show everything if it has no such period)."""
+        return self._scope
+
+    def _on_scope_chosen(self, index: int) -> None:
+        if 0 <= index < len(self._scope_choices):
+            self.set_scope(self._scope_choices[index].scope)
+
+    def _fill_scope_combo(self, dashboard: LearnerDashboard | None) -> None:
+        """This learner's periods and years; the entry of what the columns show."""
+        combo = self.scope_combo
+        combo.setEnabled(dashboard is not None)
+        if dashboard is None:
+            return
+        choices = scope_choices(dashboard)
+        if choices != self._scope_choices:  # a class's learners share their bilans' dates
+            combo.blockSignals(True)
+            combo.clear()
+            for number, choice in enumerate(choices):
+                combo.addItem(choice.label)
+                combo.setItemData(number, choice.tooltip, Qt.ItemDataRole.ToolTipRole)
+            combo.blockSignals(False)
+            self._scope_choices = choices
+            popup = combo.view()
+            popup.setMinimumWidth(popup.sizeHintForColumn(0) + popup.frameWidth() * 2 + 8)
+        shown = self.model.shown_scope()
+        scopes = [choice.scope for choice in choices]
+        if shown == EVERYTHING:
+            index = scopes.index(EVERYTHING)
+        elif self._scope in scopes:
+            index = scopes.index(self._scope)
+        else:  # a period index that is this learner's current period
+            index = next(i for i, s in enumerate(scopes) if resolve(dashboard, s) == shown)
+        combo.setCurrentIndex(index)
+
     def _on_horizontal_range_changed(self, _minimum: int, maximum: int) -> None:
         if self._pinned_right:
             self.table.horizontalScrollBar().setValue(maximum)
 
     def _on_horizontal_scrolled(self, _action: int) -> None:
         self._pinned_right = False  # the teacher scrolled: leave the view where they put it
+
+    def _on_horizontal_value_changed(self, value: int) -> None:
+        # Moved elsewhere than the right end (keyboard, a click scrolling a cell into
+        # view, refresh): stay there. A range change comes first and keeps the pin.
+        if value != self.table.horizontalScrollBar().maximum():
+            self._pinned_right = False
 
     def _fill_jump_menu(self, dashboard: LearnerDashboard | None) -> None:
         self.jump_button.setText("CC1.1 ▾")

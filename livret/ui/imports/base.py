@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,19 +20,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livret.ui import messages
+from livret.ui import messages, remembered
 from livret.ui.imports.worker import ImportJob, Progress
+from livret.ui.remembered import Purpose
+from livret.ui.theme import Theme, css, themed_style_sheet
 
 Task = Callable[[Progress], Any]
 
-ERROR_STYLE = "color: #b71c1c;"
-DONE_STYLE = "color: #1b5e20;"
+StyleOf = Callable[[Theme], str]
+"""A style sheet made from the theme (livret.ui.theme.themed_style_sheet)."""
+
+
+def error_style(theme: Theme) -> str:
+    """A refusal line's style sheet."""
+    return f"color: {css(theme.error_text)};"
+
+
+def done_style(theme: Theme) -> str:
+    """A success line's style sheet."""
+    return f"color: {css(theme.success_text)};"
+
+
+def no_style(_theme: Theme) -> str:
+    """An ordinary line: no style sheet."""
+    return ""
 
 
 def choose_import_file(parent: QWidget, title: str, file_filter: str) -> Path | None:
-    """The file to import, or None (a seam tests patch)."""
-    path, _ = QFileDialog.getOpenFileName(parent, title, "", file_filter)
-    return Path(path) if path else None
+    """The file to import, or None (a seam tests patch).
+
+    It starts in the folder of the last file imported of the same kind (the SIECLE
+    export is the only XML one).
+    """
+    purpose = Purpose.SIECLE_IMPORT if "*.xml" in file_filter else Purpose.RESULTS_IMPORT
+    return remembered.open_file(parent, purpose, title, file_filter)
 
 
 class Step(Enum):
@@ -75,11 +95,12 @@ class ImportDialog(QDialog):
         heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
         explanation = QLabel(intro)
         explanation.setWordWrap(True)
-        explanation.setStyleSheet("color: #555;")
+        themed_style_sheet(explanation, lambda theme: f"color: {css(theme.hint_text)};")
 
         self.file_edit = QLineEdit()
         self.file_edit.setReadOnly(True)
-        self.file_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        # Read-only, but reached by Tab: a screen reader reads the chosen file from it.
+        self.file_edit.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.file_edit.setPlaceholderText(self.tr("Aucun fichier choisi"))
         self.file_edit.setAccessibleName(self.tr("Fichier à importer"))
         self.choose_button = QPushButton(self.tr("Choisir un fichier…"))
@@ -268,11 +289,11 @@ class ImportDialog(QDialog):
         self._job = None
         self._finish_progress(done=True)
         if self.show_applied(result):
-            self._set_status(self.tr("Import enregistré."), DONE_STYLE)
+            self._set_status(self.tr("Import enregistré."), done_style)
             self._set_step(Step.DONE)
             self.imported.emit(result)
         else:
-            self._set_status(self.tr("Import refusé : rien n'a été enregistré."), ERROR_STYLE)
+            self._set_status(self.tr("Import refusé : rien n'a été enregistré."), error_style)
             self._can_import = self.can_import_again(result)
             self._set_step(Step.PREVIEW)
 
@@ -284,13 +305,13 @@ class ImportDialog(QDialog):
         if self.step is Step.IMPORTING:
             # The transaction rolled back: the checked file may be imported again.
             self._set_status(
-                self.tr("Import non enregistré : %1").replace("%1", message), ERROR_STYLE
+                self.tr("Import non enregistré : %1").replace("%1", message), error_style
             )
             self._set_step(Step.PREVIEW)
         else:
             self.summary.clear()
             self.clear_report()
-            self._set_status(self.tr("Fichier refusé : %1").replace("%1", message), ERROR_STYLE)
+            self._set_status(self.tr("Fichier refusé : %1").replace("%1", message), error_style)
             self._set_step(Step.EMPTY)
         messages.show_error(self, message)
 
@@ -303,9 +324,9 @@ class ImportDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if done else 0)
 
-    def _set_status(self, text: str, style: str = "") -> None:
+    def _set_status(self, text: str, style: StyleOf = no_style) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(style)
+        themed_style_sheet(self.status, style)
 
     def _set_step(self, step: Step) -> None:
         self.step = step

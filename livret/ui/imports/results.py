@@ -21,8 +21,9 @@ from livret.services.results_import import (
     ResultsImportService,
 )
 from livret.ui import closed_period
-from livret.ui.imports.base import ERROR_STYLE, ImportDialog, Step, Task
+from livret.ui.imports.base import ImportDialog, Step, Task, error_style, no_style
 from livret.ui.imports.worker import Progress, read_file
+from livret.ui.theme import themed_style_sheet
 
 
 class ResultsImportDialog(ImportDialog):
@@ -160,7 +161,7 @@ class ResultsImportDialog(ImportDialog):
                     "%1", str(len(report.problems))
                 )
             )
-            self.problems_label.setStyleSheet(ERROR_STYLE)
+            themed_style_sheet(self.problems_label, error_style)
             self.problems_view.show()
             self.problems_view.scrollToTop()
         else:
@@ -177,5 +178,5 @@ class ResultsImportDialog(ImportDialog):
                 self.problems_label.setText(
                     self.tr("Aucun problème : le fichier peut être importé.")
                 )
-            self.problems_label.setStyleSheet("")
+            themed_style_sheet(self.problems_label, no_style)
             self.problems_view.hide()

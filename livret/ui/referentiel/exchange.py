@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -30,12 +29,15 @@ from livret.domain.errors import ConflictError, LivretError
 from livret.domain.referentiel import Referentiel, load_referentiel_file
 from livret.services.container import Services
 from livret.services.referentiel import ReferentielPreview, ReferentielRefused, ReferentielService
-from livret.ui import messages
+from livret.ui import messages, remembered
+from livret.ui.theme import Theme, css, current_theme, follow_theme, themed_style_sheet
 
 ExportFormat = Literal["json", "case"]
 
-PROBLEM_COLOUR = QColor("#b71c1c")
-WARNING_COLOUR = QColor("#e65100")
+PROBLEM_ROLE = "error_text"
+WARNING_ROLE = "attention_text"
+"""The theme roles (livret.ui.theme.Theme) of a refused line and a warning line."""
+LINE_ROLE = Qt.ItemDataRole.UserRole + 1
 JSON_FILTER = "Référentiel Livret, JSON (*.json)"
 CASE_FILTER = "Paquet 1EdTech CASE, JSON (*.json)"
 
@@ -49,27 +51,28 @@ def referentiel_service(source: Services | ReferentielService) -> ReferentielSer
 
 def choose_referentiel_file(parent: QWidget) -> Path | None:
     """The référentiel JSON file to import, or None (a seam tests patch)."""
-    path, _ = QFileDialog.getOpenFileName(
+    return remembered.open_file(
         parent,
+        remembered.Purpose.REFERENTIEL_IMPORT,
         parent.tr("Importer un référentiel"),
-        "",
         parent.tr("Référentiel JSON (*.json);;Tous les fichiers (*)"),
     )
-    return Path(path) if path else None
 
 
 def choose_export_file(parent: QWidget, suggested: str) -> tuple[Path, ExportFormat] | None:
     """Where to export and in which format (chosen by the file type), or None (a seam)."""
     json_filter, case_filter = parent.tr(JSON_FILTER), parent.tr(CASE_FILTER)
-    path, chosen = QFileDialog.getSaveFileName(
+    answer = remembered.save_file(
         parent,
+        remembered.Purpose.REFERENTIEL_EXPORT,
         parent.tr("Exporter le référentiel"),
         suggested,
         f"{json_filter};;{case_filter}",
     )
-    if not path:
+    if answer is None:
         return None
-    return Path(path), "case" if chosen == case_filter else "json"
+    path, chosen = answer
+    return path, "case" if chosen == case_filter else "json"
 
 
 class ReferentielPreviewDialog(QDialog):
@@ -118,7 +121,8 @@ class ReferentielPreviewDialog(QDialog):
         self.lines = QListWidget()
         self.lines.setWordWrap(True)
         self.lines.setSelectionMode(QListWidget.SelectionMode.NoSelection)
-        self.lines.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Reached by Tab so that a keyboard user can scroll it with the arrows.
+        self.lines.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.lines.setAccessibleName(self.tr("Problèmes, avertissements et changements"))
         layout.addWidget(self.lines, 1)
         hint = QLabel(
@@ -128,7 +132,7 @@ class ReferentielPreviewDialog(QDialog):
             )
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        themed_style_sheet(hint, lambda theme: f"color: {css(theme.hint_text)};")
         layout.addWidget(hint)
 
         buttons = QDialogButtonBox()
@@ -140,6 +144,7 @@ class ReferentielPreviewDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         layout.addWidget(buttons)
         self._show(preview)
+        follow_theme(self, self._on_theme_changed)
 
     @property
     def can_apply(self) -> bool:
@@ -154,9 +159,9 @@ class ReferentielPreviewDialog(QDialog):
         self.summary.setText(preview.summary())
         self.lines.clear()
         for problem in preview.problems:
-            self._add(self.tr("Refusé : %1").replace("%1", problem), PROBLEM_COLOUR)
+            self._add(self.tr("Refusé : %1").replace("%1", problem), PROBLEM_ROLE)
         for warning in (*self._notes, *preview.warnings):
-            self._add(self.tr("Attention : %1").replace("%1", warning), WARNING_COLOUR)
+            self._add(self.tr("Attention : %1").replace("%1", warning), WARNING_ROLE)
         for line in preview.changes.lines():
             self._add(line, None)
         if not self.lines.count():
@@ -165,12 +170,19 @@ class ReferentielPreviewDialog(QDialog):
         self.apply_button.setDefault(self.can_apply)
         self.cancel_button.setText(self.tr("Annuler") if self.can_apply else self.tr("Fermer"))
 
-    def _add(self, text: str, colour: QColor | None) -> None:
+    def _add(self, text: str, role: str | None) -> None:
         item = QListWidgetItem(text)
         item.setToolTip(text)
-        if colour is not None:
-            item.setForeground(QBrush(colour))
+        if role is not None:
+            item.setData(LINE_ROLE, role)
+            item.setForeground(QBrush(getattr(current_theme(), role)))
         self.lines.addItem(item)
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        """The items keep the brushes they were given: give them the new colours."""
+        for item in _items(self.lines):
+            if role := item.data(LINE_ROLE):
+                item.setForeground(QBrush(getattr(theme, role)))
 
     def apply(self) -> bool:
         """Write the new version; on refusal the dialog stays open and lists why."""

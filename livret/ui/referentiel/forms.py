@@ -22,6 +22,7 @@ from livret.domain.referentiel import CommonCompetency
 from livret.ui.referentiel.draft import Kind
 from livret.ui.referentiel.tree import Node
 from livret.ui.text import count
+from livret.ui.theme import css, themed_style_sheet
 
 # What parse_referentiel accepts, minus the length rule it reports itself.
 CODE_VALIDATION = QRegularExpression(r"[A-Za-z0-9._-]{0,100}")
@@ -91,7 +92,7 @@ class ReferentielForms(QStackedWidget):
     def _info_label(self) -> QLabel:
         label = QLabel()
         label.setWordWrap(True)
-        label.setStyleSheet("color: #555;")
+        themed_style_sheet(label, lambda theme: f"color: {css(theme.hint_text)};")
         return label
 
     def _build_specialty_page(self) -> QWidget:

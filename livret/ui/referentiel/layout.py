@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from livret.ui.referentiel.forms import ReferentielForms
-from livret.ui.referentiel.tree import ADDED_COLOUR, CHANGED_COLOUR, ReferentielTree
+from livret.ui.referentiel.tree import ReferentielTree
+from livret.ui.theme import Theme, css, follow_theme, themed_style_sheet
 
 
 class EditorLayout:
@@ -36,8 +37,12 @@ class EditorLayout:
                 "modifient le référentiel."
             )
         )
-        self.read_only_note.setStyleSheet(
-            "background: #fff3e0; color: #e65100; padding: 4px; font-weight: bold;"
+        themed_style_sheet(
+            self.read_only_note,
+            lambda theme: (
+                f"background: {css(theme.warning_banner)}; color: {css(theme.warning_text)};"
+                " padding: 4px; font-weight: bold;"
+            ),
         )
         self.read_only_note.setVisible(not editable)
         layout.addWidget(self.read_only_note)
@@ -79,6 +84,7 @@ class EditorLayout:
         layout.setContentsMargins(0, 0, 0, 0)
         self.search = QLineEdit()
         self.search.setPlaceholderText(dialog.tr("Rechercher (code, texte ou CC)…"))
+        self.search.setAccessibleName(dialog.tr("Rechercher dans le référentiel"))
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
         self.tree = ReferentielTree()
@@ -105,17 +111,21 @@ class EditorLayout:
         layout.setContentsMargins(0, 0, 0, 0)
         self.forms = ReferentielForms(editable)
         layout.addWidget(self.forms, 1)
-        legend = QLabel(
-            dialog.tr(
-                "Dans l'arbre, <span style='color:%1'><i>en vert italique</i></span> : ajouté ; "
-                "<span style='color:%2'><b>en bleu gras</b></span> : modifié. Rien n'est "
-                "enregistré avant « Enregistrer… » puis « Appliquer »."
-            )
-            .replace("%1", ADDED_COLOUR.name())
-            .replace("%2", CHANGED_COLOUR.name())
+        legend = QLabel()
+        text = dialog.tr(
+            "Dans l'arbre, <span style='color:%1'><i>en vert italique</i></span> : ajouté ; "
+            "<span style='color:%2'><b>en bleu gras</b></span> : modifié. Rien n'est "
+            "enregistré avant « Enregistrer… » puis « Appliquer »."
         )
+
+        def show_legend(theme: Theme) -> None:
+            legend.setText(
+                text.replace("%1", theme.added_text.name()).replace("%2", theme.changed_text.name())
+            )
+
+        follow_theme(legend, show_legend)
         legend.setWordWrap(True)
-        legend.setStyleSheet("color: #555;")
+        themed_style_sheet(legend, lambda theme: f"color: {css(theme.hint_text)};")
         layout.addWidget(legend)
         # The fields keep their names on the dialog: tests and the screenshots drive them.
         forms = self.forms
@@ -132,10 +142,13 @@ class EditorLayout:
         self.problems_label = QLabel(
             dialog.tr("Le référentiel n'est pas valide, rien n'a été enregistré :")
         )
-        self.problems_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        themed_style_sheet(
+            self.problems_label,
+            lambda theme: f"color: {css(theme.error_text)}; font-weight: bold;",
+        )
         self.problem_list = QListWidget()
         self.problem_list.setMaximumHeight(110)
-        self.problem_list.setStyleSheet("color: #b71c1c;")
+        themed_style_sheet(self.problem_list, lambda theme: f"color: {css(theme.error_text)};")
         self.problem_list.setAccessibleName(dialog.tr("Problèmes à corriger"))
         box.addWidget(self.problems_label)
         box.addWidget(self.problem_list)
@@ -150,7 +163,7 @@ class EditorLayout:
             dialog.tr("Exporter la version enregistrée (JSON ou paquet 1EdTech CASE)")
         )
         self.status = QLabel()
-        self.status.setStyleSheet("color: #1b5e20;")
+        themed_style_sheet(self.status, lambda theme: f"color: {css(theme.success_text)};")
         self.revert_button = QPushButton(dialog.tr("Annuler les modifications"))
         self.save_button = QPushButton(dialog.tr("Enregistrer…"))
         self.close_button = QPushButton(dialog.tr("Fermer"))

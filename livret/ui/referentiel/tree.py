@@ -8,18 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from livret.domain.referentiel import CommonCompetency
 from livret.services.dto import sort_key
 from livret.ui.referentiel.draft import OWN_FIELDS, Kind, ReferentielDraft
+from livret.ui.theme import Theme, current_theme, follow_theme
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
 CODE_COLUMN, TEXT_COLUMN, CC_COLUMN = 0, 1, 2
-ADDED_COLOUR = QColor("#1b5e20")
-CHANGED_COLOUR = QColor("#0d47a1")
-EMPTY_COLOUR = QColor("#9e9e9e")
 
 
 @dataclass(eq=False, slots=True)
@@ -76,6 +74,13 @@ class ReferentielTree(QTreeWidget):
         header.setSectionResizeMode(CC_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
         self.setColumnWidth(CODE_COLUMN, 190)
         self.setAccessibleName(self.tr("Spécialités, compétences et critères"))
+        follow_theme(self, self._on_theme_changed)
+
+    def _on_theme_changed(self, _theme: Theme) -> None:
+        """The items keep the brushes they were given: paint them again in the new colours."""
+        with QSignalBlocker(self):
+            for node in self.nodes.values():
+                self.paint(node)
 
     def rebuild(self, draft: ReferentielDraft, select: tuple[str, ...] | None) -> Node | None:
         """Show the draft again (without signals), keeping expanded rows; return `select`'s node."""
@@ -136,17 +141,18 @@ class ReferentielTree(QTreeWidget):
         state = ""
         font = QFont()
         brush = QBrush()
+        theme = current_theme()
         if node.stored is None:
-            state, brush = self.tr("Ajouté, pas encore enregistré."), QBrush(ADDED_COLOUR)
+            state, brush = self.tr("Ajouté, pas encore enregistré."), QBrush(theme.added_text)
             font.setItalic(True)
         elif node.changed:
-            state, brush = self.tr("Modifié, pas encore enregistré."), QBrush(CHANGED_COLOUR)
+            state, brush = self.tr("Modifié, pas encore enregistré."), QBrush(theme.changed_text)
             font.setBold(True)
         for column in (CODE_COLUMN, TEXT_COLUMN, CC_COLUMN):
             item.setFont(column, font)
             item.setForeground(column, brush)
         if not text:
-            item.setForeground(TEXT_COLUMN, QBrush(EMPTY_COLOUR))
+            item.setForeground(TEXT_COLUMN, QBrush(theme.empty_text))
         tip = f"{node.code}\n{text}"
         if node.kind is Kind.CRITERION and (cc := self.cc_titles.get(str(data.get("cc")))):
             tip += f"\n→ {cc.code} — {cc.title}"

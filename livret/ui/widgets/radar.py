@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from livret.domain.levels import LEVEL_CODES, style_of, value_of
+from livret.ui.theme import Theme, current_theme, follow_theme
 
 SCALE_MAX = 4
 """The outer ring: level 4 (++). NE is drawn at the centre (0)."""
@@ -33,11 +34,7 @@ MIN_SIDE = 420
 LEGEND_ROWS_HEIGHT = 70
 """About the height of the legend and the NE note under the radar, in pixels."""
 
-TEXT_COLOR = "#263238"
-RING_COLOR = "#b0bec5"
-OUTER_RING_COLOR = "#78909c"
-SPOKE_COLOR = "#cfd8dc"
-RING_LABEL_COLOR = "#455a64"
+# Colours: the chart_* roles of livret.ui.theme, read when the items paint.
 
 NE_LEGEND_MAX_CODES = 3
 """Beyond this many NE competencies in a series, its legend entry gives their number instead."""
@@ -56,7 +53,8 @@ CURRENT = "current"
 class _SeriesStyle:
     """How one bilan is drawn; the two differ in colour, line style and marker shape."""
 
-    color: str
+    role: str
+    """The theme role of its colour (chart_previous, chart_current)."""
     fill_alpha: int
     line_style: Qt.PenStyle
     line_width: float
@@ -70,8 +68,12 @@ class _SeriesStyle:
 
 
 _STYLES: dict[str, _SeriesStyle] = {
-    PREVIOUS: _SeriesStyle("#78909c", 55, Qt.PenStyle.DashLine, 2.0, "s", 7, 17, 10.0, "précédent"),
-    CURRENT: _SeriesStyle("#1565c0", 70, Qt.PenStyle.SolidLine, 2.5, "o", 8, 12, 11.0, "actuel"),
+    PREVIOUS: _SeriesStyle(
+        "chart_previous", 55, Qt.PenStyle.DashLine, 2.0, "s", 7, 17, 10.0, "précédent"
+    ),
+    CURRENT: _SeriesStyle(
+        "chart_current", 70, Qt.PenStyle.SolidLine, 2.5, "o", 8, 12, 11.0, "actuel"
+    ),
 }
 
 
@@ -111,16 +113,17 @@ class RadarText(QGraphicsItem):
         self,
         text: str,
         *,
-        color: str,
+        role: str,
         points: float,
         anchor: tuple[float, float] = (0.0, 0.0),
-        fill: QBrush | None = None,
+        fill: str | None = None,
     ) -> None:
+        """`role` and `fill` name the theme's colours of the text and of its box."""
         super().__init__()
         # The view's scale and its upward y-axis do not apply: pixels, the right way up.
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self._text = text
-        self._pen = QPen(QColor(color))
+        self._role = role
         self._fill = fill
         self._font = _bold_font(points)
         metrics = QFontMetricsF(self._font)
@@ -143,13 +146,14 @@ class RadarText(QGraphicsItem):
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         """Override QGraphicsItem::paint."""
+        theme = current_theme()
         if self._fill is not None:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self._fill)
+            painter.setBrush(QBrush(getattr(theme, self._fill)))
             painter.drawRect(self._box)
         painter.setFont(self._font)
-        painter.setPen(self._pen)
+        painter.setPen(QPen(getattr(theme, self._role)))
         painter.drawText(self._origin, self._text)
 
 
@@ -163,15 +167,13 @@ class _Grid(QGraphicsItem):
     def __init__(self, directions: Sequence[tuple[float, float]]) -> None:
         super().__init__()
         self._spokes = [QPointF(dx * SCALE_MAX, dy * SCALE_MAX) for dx, dy in directions]
-        self._rings: list[tuple[QPen, QPainterPath]] = []
+        self._rings: list[QPainterPath] = []
         for level in range(1, SCALE_MAX + 1):
-            outer = level == SCALE_MAX
             path = QPainterPath(QPointF(directions[0][0] * level, directions[0][1] * level))
             for dx, dy in (*directions[1:], directions[0]):
                 path.lineTo(dx * level, dy * level)
-            pen = pg.mkPen(OUTER_RING_COLOR if outer else RING_COLOR, width=1.5 if outer else 1)
-            self._rings.append((pen, path))
-        self._spoke_pen = pg.mkPen(SPOKE_COLOR, width=1)
+            self._rings.append(path)
+        self._pens: tuple[Theme, QPen, QPen, QPen] | None = None
         pad = 0.25
         self._bounds = QRectF(
             -SCALE_MAX - pad, -SCALE_MAX - pad, 2 * (SCALE_MAX + pad), 2 * (SCALE_MAX + pad)
@@ -185,15 +187,24 @@ class _Grid(QGraphicsItem):
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         """Override QGraphicsItem::paint."""
+        theme = current_theme()
+        if self._pens is None or self._pens[0] is not theme:
+            self._pens = (
+                theme,
+                pg.mkPen(theme.chart_spoke, width=1),
+                pg.mkPen(theme.chart_ring, width=1),
+                pg.mkPen(theme.chart_outer_ring, width=1.5),
+            )
+        _, spoke, ring, outer = self._pens
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setPen(self._spoke_pen)
+        painter.setPen(spoke)
         centre = QPointF(0.0, 0.0)
         for end in self._spokes:
             painter.drawLine(centre, end)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for pen, path in self._rings:
-            painter.setPen(pen)
+        for level, path in enumerate(self._rings, start=1):
+            painter.setPen(outer if level == SCALE_MAX else ring)
             painter.drawPath(path)
 
 
@@ -261,23 +272,36 @@ class _Polygon(QGraphicsItem):
 
     def __init__(self, style: _SeriesStyle) -> None:
         super().__init__()
-        color = QColor(style.color)
-        fill = QColor(color)
-        fill.setAlpha(style.fill_alpha)
-        self.opts: dict[str, Any] = {
-            "pen": pg.mkPen(color, width=style.line_width, style=style.line_style),
-            "fillBrush": pg.mkBrush(fill),
-            "symbol": style.symbol,
-            "symbolSize": style.symbol_size,
-            "symbolPen": pg.mkPen(color, width=1),
-            "symbolBrush": pg.mkBrush(color),
-        }
+        self._style = style
+        self._opts: tuple[Theme, dict[str, Any]] | None = None
         self._points: list[QPointF] = []
         self._path = QPainterPath()
         pad = 0.5  # the markers and the pen's width, well within half a level
         self._bounds = QRectF(
             -SCALE_MAX - pad, -SCALE_MAX - pad, 2 * (SCALE_MAX + pad), 2 * (SCALE_MAX + pad)
         )
+
+    @property
+    def opts(self) -> dict[str, Any]:
+        """PlotDataItem's drawing options in the theme's colours (made once per theme)."""
+        theme = current_theme()
+        if self._opts is None or self._opts[0] is not theme:
+            style = self._style
+            color = QColor(getattr(theme, style.role))
+            fill = QColor(color)
+            fill.setAlpha(style.fill_alpha)
+            self._opts = (
+                theme,
+                {
+                    "pen": pg.mkPen(color, width=style.line_width, style=style.line_style),
+                    "fillBrush": pg.mkBrush(fill),
+                    "symbol": style.symbol,
+                    "symbolSize": style.symbol_size,
+                    "symbolPen": pg.mkPen(color, width=1),
+                    "symbolBrush": pg.mkBrush(color),
+                },
+            )
+        return self._opts[1]
 
     def set_points(self, points: list[QPointF]) -> None:
         self._points = points
@@ -320,8 +344,7 @@ class _NeMarker(QGraphicsItem):
         super().__init__()
         self._symbol = style.symbol
         self._size = style.ne_symbol_size
-        self._pen = pg.mkPen(QColor(style.color), width=2)
-        self._brush = pg.mkBrush("w")
+        self._role = style.role
         self._bounds = QRectF(-0.5, -0.5, 1.0, 1.0)
 
     def boundingRect(self) -> QRectF:
@@ -332,8 +355,11 @@ class _NeMarker(QGraphicsItem):
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         """Override QGraphicsItem::paint."""
+        theme = current_theme()
+        pen = pg.mkPen(QColor(getattr(theme, self._role)), width=2)
+        brush = pg.mkBrush(theme.chart_background)  # hollow: the chart's own background
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        _draw_marker(painter, QPointF(0.0, 0.0), self._symbol, self._size, self._pen, self._brush)
+        _draw_marker(painter, QPointF(0.0, 0.0), self._symbol, self._size, pen, brush)
 
 
 class _Series:
@@ -398,7 +424,6 @@ class RadarChart(QWidget):
         self._legend_keys: list[str] = []
 
         self._view = pg.GraphicsLayoutWidget()
-        self._view.setBackground("w")
         self._view.setAntialiasing(True)
         # A chart to read and print, not to explore: no pan, zoom, menu, legend drag or
         # click-to-hide. Wheel events go on to the parent (a scrolling dialog scrolls).
@@ -426,7 +451,6 @@ class RadarChart(QWidget):
             frame=False,
             colCount=1,
             horSpacing=6,
-            labelTextColor=TEXT_COLOR,
             labelTextSize="10pt",
             sampleType=_LegendSample,
         )
@@ -434,7 +458,7 @@ class RadarChart(QWidget):
         self._legend.anchor(itemPos=(0.5, 0.5), parentPos=(0.5, 0.5))
 
         # Always laid out, shown only when some competency is NE: the radar never jumps.
-        self._note = pg.LabelItem(NE_NOTE, size="9pt", color=RING_LABEL_COLOR, justify="center")
+        self._note = pg.LabelItem(NE_NOTE, size="9pt", justify="center")
         self._note.setVisible(False)
         self._view.addItem(self._note, row=2, col=0)
 
@@ -445,6 +469,7 @@ class RadarChart(QWidget):
             series.hide()
         self._fix_row_heights()
         self._fit_view()
+        follow_theme(self, self._on_theme_changed)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -581,16 +606,15 @@ class RadarChart(QWidget):
         grid = _Grid(directions)
         grid.setZValue(GRID_Z)
         self._grid = [grid]
-        symbol_fill = pg.mkBrush(255, 255, 255, 210)
         for level in range(1, SCALE_MAX + 1):
             # The level's symbol sits on the middle of the ring's first edge, between the first
             # two axes: never on a spoke, where it would hide a vertex.
             symbol = RadarText(
                 style_of(str(level)).symbol,
-                color=RING_LABEL_COLOR,
+                role="chart_label",
                 points=8.5,
                 anchor=(0.5, 0.5),
-                fill=symbol_fill,
+                fill="chart_label_fill",
             )
             symbol.setPos(
                 (directions[0][0] + directions[1][0]) * level / 2,
@@ -603,12 +627,20 @@ class RadarChart(QWidget):
             # Anchored on the side facing the centre: right of the point on the right half,
             # above it at the top, and so on round the circle.
             label = RadarText(
-                code, color=TEXT_COLOR, points=10, anchor=((1 - dx) / 2, (1 + dy) / 2)
+                code, role="chart_text", points=10, anchor=((1 - dx) / 2, (1 + dy) / 2)
             )
             label.setToolTip(f"{code} — {title}" if title else code)
             label.setZValue(LABEL_Z)
             self._labels.append(label)
         self._grid.extend(self._labels)
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        """The colours pyqtgraph keeps (background, legend and note texts): set them again.
+        The grid, labels and series read the theme when they paint."""
+        self._view.setBackground(theme.chart_background)
+        self._legend.setLabelTextColor(theme.chart_text)
+        self._note.setText(self._note.text, color=theme.chart_label)
+        self._view.update()
 
     def _fit_view(self) -> None:
         """Draw the 0–4 rings as large as the labels around them allow, centred.
