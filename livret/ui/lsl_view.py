@@ -413,7 +413,7 @@ def choose_export_path(parent: QWidget, suggested: str) -> Path | None:
     """Where to write the synthesis; the suffix (.xml, .xlsx, .csv) follows the filter."""
     chosen = remembered.save_file(
         parent,
-        Purpose.MARKS_EXPORT,
+        Purpose.LSL_EXPORT,
         parent.tr("Exporter la synthèse LSL Pro"),
         suggested,
         parent.tr(EXPORT_FILTERS),
@@ -514,6 +514,7 @@ class LslView(QWidget):
         self.title = QLabel(self.tr("LSL Pro"))
         self.title.setObjectName("lslTitle")
         self.title.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.title.setWordWrap(True)  # a long specialty title wraps in a narrow window
         self.details = QLabel()
         self.details.setWordWrap(True)
 
@@ -642,6 +643,9 @@ class LslView(QWidget):
         choosers.addStretch(1)
         choosers.addWidget(self.export_class_button)
         choosers.addWidget(self.export_learner_button)
+        # A role that may only choose the periodicity exports nothing.
+        self.export_class_button.setVisible(self.may_view)
+        self.export_learner_button.setVisible(self.may_view)
 
         self.area = FailableArea(splitter)
         self.area.failure.retry_requested.connect(self.reload)

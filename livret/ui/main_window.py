@@ -304,6 +304,10 @@ class MainWindow(QMainWindow):
         self.privacy_action = QAction(self.tr("Données &personnelles (RGPD)…"), self)
         self.privacy_action.triggered.connect(lambda: self.open_privacy())
         self.privacy_action.setVisible(self._may(Action.EXPORT_LEARNER_DATA))
+        # The teachers' windows choose it in the LSL Pro tab; the Administrateur's has none.
+        self.lsl_periodicity_action = QAction(self.tr("Périodicité des moyennes (&LSL Pro)…"), self)
+        self.lsl_periodicity_action.triggered.connect(lambda: self.open_lsl_periodicity())
+        self.lsl_periodicity_action.setVisible(admin and self._may(Action.SET_LSL_PERIODICITY))
         # Alt+M: Alt+A is the Affichage menu's.
         self.admin_menu = self.menuBar().addMenu(self.tr("Ad&ministration"))
         admin_actions = (
@@ -311,6 +315,7 @@ class MainWindow(QMainWindow):
             self.audit_action,
             self.establishment_action,
             self.privacy_action,
+            self.lsl_periodicity_action,
         )
         for action in admin_actions:
             self.admin_menu.addAction(action)
@@ -500,6 +505,16 @@ class MainWindow(QMainWindow):
         if dialog is not None:
             self._keep_size(dialog)
         self.establishment_dialog = dialog
+        return dialog
+
+    def open_lsl_periodicity(self) -> QDialog:
+        """Administration → Périodicité des moyennes (LSL Pro)…: per 1re or Terminale class."""
+        from livret.ui.lsl_periodicity_dialog import LslPeriodicityDialog
+
+        dialog = LslPeriodicityDialog(self._services, self)
+        self._keep_size(dialog)
+        self.lsl_periodicity_dialog = dialog
+        dialog.open()
         return dialog
 
     def open_privacy(self) -> QDialog | None:

@@ -29,6 +29,8 @@ class Purpose(StrEnum):
     PDF_EXPORT = "pdf-export"
     """A bilan's PDF, a class's PDFs: the same folder."""
     MARKS_EXPORT = "export-marks"
+    LSL_EXPORT = "export-lsl"
+    """The LSL Pro synthesis (XML, XLSX, CSV): a folder of its own, often the secretariat's."""
     REFERENTIEL_IMPORT = "referentiel-import"
     REFERENTIEL_EXPORT = "referentiel-export"
     BACKUP = "backups"

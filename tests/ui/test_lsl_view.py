@@ -431,3 +431,47 @@ def test_the_main_window_has_the_tab_after_the_conseil(
     LslService(demo_database, teacher).save_appreciation(klass.id, other, "Vu", based_on="")
     window.reload_all()
     assert "Appréciation non rédigée" not in learners.index(1, 1).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_administrateur_window_chooses_the_periodicity_from_its_menu(
+    qtbot: QtBot, demo_database: Database, service: LslService, tmp_path: Path
+) -> None:
+    klass = terminale(service)
+    admin = make_account(demo_database, Role.ADMIN, "admin-menu")
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(
+        build_services(demo_database, admin), database_name="démo", settings=settings
+    )
+    qtbot.addWidget(window)
+    window.show()
+    assert window.is_admin_view()
+    action = window.lsl_periodicity_action
+    assert action.isVisible() and action in window.admin_menu.actions()
+    action.trigger()
+    dialog = window.lsl_periodicity_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert not problems(dialog)
+    view = dialog.view
+    view.show_class(klass.id)
+    assert view.current_class_id() == klass.id
+    assert view.learners_model.rowCount() == 0  # the choice only, no learner's data
+    combo = view.periodicity_combo
+    assert combo.isEnabled()
+    combo.setCurrentIndex(combo.findData(Periodicity.SEMESTRE))
+    combo.activated.emit(combo.currentIndex())
+    assert rows(demo_database, "SELECT class_id, periodicity FROM lsl_class_setting") == [
+        (klass.id, "semestre")
+    ]
+    qtbot.wait(20)  # the labels' new texts laid out, as on screen
+    dialog.grab().save(str(tmp_path / "periodicite.png"))
+
+
+def test_a_teacher_window_has_no_periodicity_menu(
+    qtbot: QtBot, demo_database: Database, teacher: Actor, tmp_path: Path
+) -> None:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(
+        build_services(demo_database, teacher), database_name="démo", settings=settings
+    )
+    qtbot.addWidget(window)
+    assert not window.lsl_periodicity_action.isVisible()
