@@ -920,7 +920,15 @@ class MainWindow(QMainWindow):
         self.dashboard.show_learner(learner_id, name=str(name) if name else None)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Override QWidget::closeEvent: remember the layout, let a running import end."""
+        """Override QWidget::closeEvent: remember the layout, let a running import end.
+
+        A typed LSL Pro appréciation is saved or dropped first; « Annuler » keeps the
+        window open.
+        """
+        lsl = getattr(self, "lsl_view", None)  # an Administrateur's window has none
+        if lsl is not None and not lsl.keep_or_drop_appreciation():
+            event.ignore()
+            return
         # An import being written is all or nothing: wait for its transaction rather
         # than destroy its thread; a check still running is waited for too.
         worker = sys.modules.get("livret.ui.imports.worker")

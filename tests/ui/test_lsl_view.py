@@ -475,3 +475,37 @@ def test_a_teacher_window_has_no_periodicity_menu(
     )
     qtbot.addWidget(window)
     assert not window.lsl_periodicity_action.isVisible()
+
+
+def test_closing_the_window_asks_about_a_typed_appreciation(
+    qtbot: QtBot,
+    demo_database: Database,
+    teacher: Actor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(
+        build_services(demo_database, teacher), database_name="démo", settings=settings
+    )
+    qtbot.addWidget(window)
+    window.show()
+    klass = terminale(LslService(demo_database, teacher))
+    window.tabs.setCurrentWidget(window.lsl_view)
+    assert window.selector.select_class(klass.id)
+    view = window.lsl_view
+    learner = view.current_learner_id()
+    assert learner is not None
+    answers = [messages.UnsavedChoice.CANCEL, messages.UnsavedChoice.SAVE]
+    monkeypatch.setattr(messages, "ask_unsaved", lambda *_a, **_k: answers.pop(0))
+    view.appreciation_edit.setPlainText("Écrite avant de fermer")
+    # « Annuler »: the window stays open with the text.
+    assert not window.close()
+    assert window.isVisible()
+    assert view.appreciation_edit.toPlainText() == "Écrite avant de fermer"
+    # « Enregistrer »: stored, and the window closes.
+    assert window.close()
+    assert not window.isVisible()
+    stored = LslService(demo_database, teacher).synthesis(klass.id, learner)
+    assert stored.appreciation == "Écrite avant de fermer"
+    assert answers == []
