@@ -370,11 +370,15 @@ class ClassOverviewView(QWidget):
         """True while a class asked for is not read yet (the view is hidden)."""
         return self._pending
 
+    def read_pending(self) -> None:
+        """Read now the class asked for while hidden (a dialog needs its overview)."""
+        if self._pending and self._class_id is not None:
+            self.show_class(self._class_id)
+
     def showEvent(self, event: QShowEvent) -> None:
         """Override QWidget::showEvent: read the class asked for while hidden."""
         super().showEvent(event)
-        if self._pending and self._class_id is not None:
-            self.show_class(self._class_id)
+        self.read_pending()
 
     def retry(self) -> bool:
         """Réessayer: read the class asked for again."""

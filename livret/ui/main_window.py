@@ -700,6 +700,7 @@ class MainWindow(QMainWindow):
         from livret.ui.marks_dialog import MarksDialog
 
         class_id = self.selector.current_class_id()
+        self.class_overview.read_pending()  # its common competencies name the columns
         overview = self.class_overview.model.overview
         if class_id is None or overview is None:
             show_error(self, self.tr("Choisissez d'abord une classe."))

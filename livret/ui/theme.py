@@ -46,11 +46,6 @@ GRAPHIC_CONTRAST = 3.0
 LEVEL_EDGE_CONTRAST = 1.5
 """A level tile against the window and the table's base: its edge must show."""
 
-LIGHT_SHORTFALLS = frozenset({"attention_text", "inactive_text", "empty_text"})
-"""Roles whose light colour is the one the screens always had, under 4.5:1 on the window
-(#e65100 3.3:1, #757575 4.0:1, the placeholder grey #9e9e9e 2.3:1): kept so that the
-light screens do not change. Their dark colours reach 4.5:1 like every other."""
-
 _TARGET = TEXT_CONTRAST + 0.1
 """What the derivation aims at, so that rounding to 8-bit channels never falls under."""
 
@@ -189,8 +184,7 @@ class Theme:
         return self.levels[code]
 
     def text_pairs(self) -> Iterator[tuple[str, QColor, QColor]]:
-        """(role, text colour, background) of every text this theme draws: ≥ 4.5:1 each
-        (on the light palette, the roles of LIGHT_SHORTFALLS excepted)."""
+        """(role, text colour, background) of every text this theme draws: ≥ 4.5:1 each."""
         for code, colours in self.levels.items():
             yield f"niveau {code}", colours.text, colours.fill
         yield "ligne de titre", self.title_row_text, self.title_row
@@ -316,14 +310,14 @@ def resolve_theme(palette: QPalette) -> Theme:
         flag_background, draft_background = c("#ffe0b2"), c("#fff3e0")
         others = ("#e65100", "#c62828", "#757575", "#555555", "#1b5e20", "#0d47a1", "#9e9e9e")
         tile_border = c("#607d8b")
-    # Today's light colours as they are (LIGHT_SHORTFALLS); on a dark page, made readable.
-    screen = on_page if dark else c
-    trend_up, trend_down, trend_same = (screen(t) for t in trends)
-    attention, alert, inactive, hint, added, changed, empty = (screen(o) for o in others)
+    # Each hue kept, its lightness moved until it reads at 4.5:1 on either palette (the
+    # light orange, greys and placeholder grey the screens first had did not).
+    trend_up, trend_down, trend_same = (on_page(t) for t in trends)
+    attention, alert, inactive, hint, added, changed, empty = (on_page(o) for o in others)
     if dark:
         flag_background = tile_fill(flag_background, text)
         draft_background = tile_fill(draft_background, text)
-        attention = readable_on(attention, window, base, draft_background)
+    attention = readable_on(attention, window, base, draft_background)
     error, warning, success, info, muted = (on_page(m) for m in messages)
     chart_background = c(chart[0])
     return Theme(

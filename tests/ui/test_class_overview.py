@@ -16,6 +16,7 @@ from livret.services.catalog import CatalogService
 from livret.services.database import Database
 from livret.services.overview import ClassOverview, OverviewService
 from livret.ui.class_overview import LEARNER_ID_ROLE, ClassOverviewModel, ClassOverviewView
+from livret.ui.theme import current_theme
 
 
 def _busiest_class(database: Database) -> int:
@@ -93,13 +94,16 @@ def test_cells_show_the_level_and_the_current_results(view: ClassOverviewView) -
             assert shown == (
                 f"{style.symbol} ({cell.current_results})" if with_results else style.symbol
             )
-            assert index.data(Qt.ItemDataRole.BackgroundRole) == QColor(style.color)
-            assert index.data(Qt.ItemDataRole.ForegroundRole) == QColor(style.text_color)
+            # The level's screen tile: its hue, its text at 4.5:1 (livret.ui.theme).
+            tile = current_theme().level(cell.level)
+            assert index.data(Qt.ItemDataRole.BackgroundRole) == tile.fill
+            assert index.data(Qt.ItemDataRole.ForegroundRole) == tile.text
+            assert tile.fill.hslHue() == QColor(style.color).hslHue()
             assert index.data(LEARNER_ID_ROLE) == overview.learners[row].learner.id
             # What is painted, not only what the model says.
             corner = view.table.visualRect(index).topLeft()
             painted = image.pixelColor(corner.x() + 3, corner.y() + 3)
-            assert painted.name() == QColor(style.color).name(), (source, row, column)
+            assert painted.name() == tile.fill.name(), (source, row, column)
 
             tip = index.data(Qt.ItemDataRole.ToolTipRole)
             code = overview.common_competencies[column].code

@@ -148,6 +148,7 @@ def test_class_overview_and_bilans_list_clear_and_retry(
 ) -> None:
     window.selector.class_combo.setCurrentIndex(0)
     overview = window.class_overview
+    window.tabs.setCurrentWidget(overview)
     assert overview.model.rowCount() > 0
     rename_table(demo_database, "bilan", "bilan_gone")
     overview.show_class(window.selector.current_class_id() or 0)
@@ -196,6 +197,7 @@ def test_changing_class_while_the_database_fails_shows_nobody(
     window.selector.class_combo.setCurrentIndex(0)
     choose(window, 0)
     assert window.dashboard.model.dashboard is not None
+    window.tabs.setCurrentWidget(window.class_overview)
     rename_table(demo_database, "enrolment", "enrolment_gone")
     try:
         window.selector.class_combo.setCurrentIndex(1)  # the selector cannot read its learners

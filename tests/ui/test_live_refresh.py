@@ -72,7 +72,9 @@ def test_an_evaluation_added_in_one_window_appears_in_the_other(
 ) -> None:
     here, there = two_windows(qtbot, demo_database, second_app, tmp_path)
     before = evaluation_count(there)
+    there.tabs.setCurrentWidget(there.class_overview)  # an overview on screen
     overview_before = there.class_overview.model.overview
+    assert overview_before is not None
     here.new_evaluation_action.trigger()
     dialog = here.evaluation_dialog
     assert dialog is not None

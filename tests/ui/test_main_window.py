@@ -125,6 +125,28 @@ def test_class_overview_opens_a_learner_dashboard(
     assert window.dashboard.title.text() == str(name).removesuffix(" (sorti)")
 
 
+def test_the_class_overview_is_read_when_its_tab_is_shown(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    window = make_window(qtbot, demo_database, tmp_path / "settings.ini")
+    show_first_learner(window)
+    overview = window.class_overview
+    # Start-up and a class chosen on the dashboard's tab read no overview…
+    assert window.tabs.currentWidget() is window.dashboard
+    assert overview.pending and overview.model.rowCount() == 0
+    # …the marks dialog, which needs its competencies, reads it then…
+    marks = window.open_marks()
+    assert marks is not None and marks.model.rowCount() > 0
+    marks.close()
+    assert not overview.pending
+    # …and the tab shows the class chosen.
+    window.selector.class_combo.setCurrentIndex(1)
+    assert overview.pending
+    window.tabs.setCurrentWidget(overview)
+    assert not overview.pending
+    assert overview.model.rowCount() == len(window.selector.visible_learner_names())
+
+
 def test_a_saved_positioning_shows_in_the_class_overview(
     qtbot: QtBot, demo_database: Database, tmp_path: Path
 ) -> None:
@@ -132,6 +154,7 @@ def test_a_saved_positioning_shows_in_the_class_overview(
     show_first_learner(window)
     picker = window.dashboard.open_picker(0)
     qtbot.keyClick(picker, Qt.Key.Key_1)
+    window.tabs.setCurrentWidget(window.class_overview)
     cell = window.class_overview.model.index(0, 0)
     assert str(cell.data()).startswith("--")
 
