@@ -401,7 +401,7 @@ class MainWindow(QMainWindow):
             (w for w in QApplication.topLevelWidgets() if w.windowHandle() is window), None
         )
         admin = self.is_admin_view()
-        if widget is not None and widget is not self:
+        if widget is not None and widget is not self and self._owns(widget):
             if widget is not self.help_window and not isinstance(widget, MainWindow):
                 _give_shortcut(widget, self.help_action)
             if (
@@ -414,6 +414,18 @@ class MainWindow(QMainWindow):
                 widget.finished.connect(lambda _result: self._update_print_action())
         if not admin:
             self._update_print_action()
+
+    def _owns(self, widget: QWidget) -> bool:
+        """False for a dialog of another main window (still open, or not yet deleted):
+        that window gives it its own F1 and Ctrl+P."""
+        parent = widget.parentWidget()
+        while parent is not None:
+            if parent is self:
+                return True
+            if isinstance(parent, MainWindow):
+                return False
+            parent = parent.parentWidget()
+        return True
 
     # --- Ctrl+P: the current bilan ---------------------------------------------------
 

@@ -177,3 +177,32 @@ def test_ctrl_p_is_disabled_with_nothing_to_export(
     qtbot.waitUntil(window.print_action.isEnabled)
     editor.close()
     qtbot.waitUntil(lambda: not window.print_action.isEnabled())
+
+
+def test_f1_in_a_dialog_opens_its_own_windows_guide(
+    qtbot: QtBot, demo_database: Database, tmp_path: Path
+) -> None:
+    # An earlier main window (another base opened, or one not deleted yet) hears the same
+    # focus changes, and first: it must not give its F1 to this window's dialog.
+    def main_window(name: str) -> MainWindow:
+        settings = QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat)
+        made = MainWindow(
+            build_services(demo_database, local_profile(demo_database)),
+            database_name=name,
+            settings=settings,
+        )
+        qtbot.addWidget(made)
+        with qtbot.waitActive(made):
+            made.show()
+            made.activateWindow()
+        return made
+
+    earlier = main_window("avant")
+    window = main_window("démo")
+    about = window.open_about()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is about)
+    assert earlier.help_action not in about.actions()
+    press(qtbot, about, "F1")
+    assert window.help_window is not None and window.help_window.isVisible()
+    assert earlier.help_window is None
+    window.help_window.close()
