@@ -378,8 +378,11 @@ class DashboardModel(QAbstractTableModel):
             (c for c, e in enumerate(shown) if evaluations[e].period >= current), None
         )
         if not options.condensed:
+            # Day and month by hand: strftime imports `time` at each call, which PySide6's
+            # import hook makes a Python call (a third of the labels' cost at 200 columns).
             layout.column_labels = [
-                f"{evaluations[e].short_code}\n{evaluations[e].date:%d/%m}" for e in shown
+                f"{ev.short_code}\n{ev.date.day:02d}/{ev.date.month:02d}"
+                for ev in (evaluations[e] for e in shown)
             ]
         for shown_row in layout.rows:
             marks = shown_row.marks
