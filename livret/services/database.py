@@ -208,7 +208,8 @@ def check_database(database: Database, *, quick: bool = False) -> CheckReport:
     with Livret's; the audit chain is verified, each final bilan against its
     fingerprint, each bilan's finalize/unlock events against its state. `quick` (the
     start-up check) skips SQLite's integrity and foreign-key scans and the row counts,
-    and verifies only the newest QUICK_CHAIN_EVENTS events of the chain.
+    and verifies only the newest QUICK_CHAIN_EVENTS events of the chain and the newest
+    QUICK_FINAL_BILANS final bilans: its cost does not grow with the school's history.
     """
     try:
         return _check(database, quick=quick)
@@ -217,6 +218,8 @@ def check_database(database: Database, *, quick: bool = False) -> CheckReport:
 
 
 QUICK_CHAIN_EVENTS = 1000
+QUICK_FINAL_BILANS = 1000
+"""The start-up check verifies the newest final bilans only; `livret db check` all."""
 
 
 def tampering_warning(report: CheckReport, *, shown: int = 5) -> str:
@@ -252,7 +255,11 @@ def _check(database: Database, *, quick: bool = False) -> CheckReport:
             problems.extend(
                 audit_chain.verify_chain(connection, limit=QUICK_CHAIN_EVENTS if quick else None)
             )
-            problems.extend(audit_chain.verify_final_bilans(connection))
+            problems.extend(
+                audit_chain.verify_final_bilans(
+                    connection, limit=QUICK_FINAL_BILANS if quick else None
+                )
+            )
             problems.extend(
                 audit_chain.verify_trails(connection, guards.FINALIZE_ACTION, guards.UNLOCK_ACTION)
             )

@@ -332,25 +332,33 @@ def fingerprint_values(
     return values
 
 
-def verify_final_bilans(connection: Connection) -> list[str]:
-    """French lines for each final bilan whose content no longer matches its fingerprint."""
+def verify_final_bilans(connection: Connection, *, limit: int | None = None) -> list[str]:
+    """French lines for each final bilan whose content no longer matches its fingerprint.
+
+    `limit`: only the newest `limit` final bilans (by id), as the start-up check does
+    (the whole set grows with the school's history: 1.8 s for 22 000 at region scale).
+    """
     bilan = models.Bilan
     problems: list[str] = []
-    rows = connection.execute(
-        select(
-            bilan.id,
-            bilan.learner_id,
-            bilan.status,
-            bilan.bilan_date,
-            bilan.constats,
-            bilan.conseils,
-            bilan.cc_snapshot,
-            bilan.content_hash,
-        )
-        .where(bilan.status == "final")
-        .order_by(bilan.id)
-    ).all()
-    levels = levels_by_bilan(connection) if rows else {}
+    query = select(
+        bilan.id,
+        bilan.learner_id,
+        bilan.status,
+        bilan.bilan_date,
+        bilan.constats,
+        bilan.conseils,
+        bilan.cc_snapshot,
+        bilan.content_hash,
+    ).where(bilan.status == "final")
+    if limit is not None:
+        query = query.order_by(bilan.id.desc()).limit(limit)
+    rows = sorted(connection.execute(query).all(), key=lambda row: row.id)
+    if not rows:
+        levels: dict[int, dict[int, str]] = {}
+    elif limit is not None:
+        levels = levels_by_bilan(connection, [row.id for row in rows])
+    else:
+        levels = levels_by_bilan(connection)
     for row in rows:
         snapshot = load_snapshot(row.cc_snapshot)
         if snapshot is None or row.content_hash is None:

@@ -271,6 +271,41 @@ def test_a_chain_broken_behind_the_guards_is_reported(demo_database: Database, c
         assert "modifié (auteur, objet ou détails)" in problems
 
 
+def test_the_start_up_check_verifies_the_newest_final_bilans(
+    demo_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its cost must not grow with the school's history; `db check` still sees them all."""
+    import livret.services.database as database_module
+
+    monkeypatch.setattr(database_module, "QUICK_FINAL_BILANS", 2)
+    with demo_database.engine.connect() as connection:
+        finals = (
+            connection.execute(text("SELECT id FROM bilan WHERE status = 'final' ORDER BY id"))
+            .scalars()
+            .all()
+        )
+    assert len(finals) > 3
+    oldest, newest = finals[0], finals[-1]
+
+    def tamper(bilan_id: int) -> None:
+        with demo_database.engine.begin() as connection:
+            guards.drop(connection)
+            connection.execute(
+                text("UPDATE bilan SET constats = 'Réécrit en douce' WHERE id = :b"),
+                {"b": bilan_id},
+            )
+            _reinstall_guards(connection)
+
+    tamper(oldest)
+    assert check_database(demo_database, quick=True).ok  # out of the start-up slice
+    full = " ".join(check_database(demo_database).problems)
+    assert f"bilan définitif n° {oldest} modifié" in full
+    tamper(newest)
+    quick = " ".join(check_database(demo_database, quick=True).problems)
+    assert f"bilan définitif n° {newest} modifié" in quick
+    assert f"n° {oldest} " not in quick
+
+
 def test_a_fake_unlock_is_reported(demo_database: Database) -> None:
     """Insert a bilan_unlocked event, edit, re-finalize, delete the event: refused, and seen."""
     done = _finalize_one(demo_database)
