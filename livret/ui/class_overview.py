@@ -16,9 +16,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStyle,
     QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
@@ -70,6 +72,12 @@ class ClassOverviewModel(QAbstractTableModel):
         self._overview = overview
         self._looks = [] if overview is None else [_looks_of(row) for row in overview.learners]
         self.endResetModel()
+
+    def looks(self, row: int, column: int) -> tuple[str, QColor, QColor] | None:
+        """A cell's text, fill and text colour (what data() gives for its three roles)."""
+        if not 0 <= row < len(self._looks) or not 0 <= column < len(self._looks[row]):
+            return None
+        return self._looks[row][column]
 
     def learner_at(self, row: int) -> OverviewLearner | None:
         if self._overview is None or not 0 <= row < len(self._overview.learners):
@@ -178,7 +186,44 @@ class ClassOverviewModel(QAbstractTableModel):
 
 
 class _LevelDelegate(SelectionOutlineDelegate):
-    """Keeps the level colour on a selected row and outlines the row instead."""
+    """Keeps the level colour on a selected row and outlines the row instead.
+
+    A cell is a fill and a centred text: painted straight from the model's looks, not
+    through QStyledItemDelegate (whose style option asks the model for every role of
+    every cell: half the overview's repaint).
+    """
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """Override SelectionOutlineDelegate.paint."""
+        model = index.model()
+        looks = (
+            model.looks(index.row(), index.column())
+            if isinstance(model, ClassOverviewModel)
+            else None
+        )
+        if looks is None:
+            super().paint(painter, option, index)
+            return
+        text, fill, ink = looks
+        rect: QRect = option.rect
+        painter.fillRect(rect, fill)
+        painter.setPen(ink)
+        painter.setFont(option.font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        state = option.state
+        if state & QStyle.StateFlag.State_Selected:
+            painter.save()
+            self.paint_selection(painter, option, index)
+            painter.restore()
+        if state & QStyle.StateFlag.State_HasFocus:
+            widget = option.widget
+            style = widget.style() if widget is not None else QApplication.style()
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, option, painter, widget)
 
     def paint_selection(
         self,

@@ -211,3 +211,21 @@ def test_double_click_on_a_name_asks_for_that_learner(
     with qtbot.waitSignal(view.learner_activated) as activated:
         qtbot.mouseDClick(header.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert activated.args == [overview.learners[row].learner.id]
+
+
+def test_a_selected_row_keeps_its_colours_and_is_outlined(view: ClassOverviewView) -> None:
+    view.table.selectRow(2)
+    view.table.selectionModel().clearCurrentIndex()  # no focus tint on the cells checked
+    index = view.model.index(2, 1)
+    rect = view.table.visualRect(index)
+    image = view.table.viewport().grab().toImage()
+    tile = current_theme().level(_overview(view).learners[2].cells[1].level)
+    # The level's fill stays inside the cell (no selection highlight)…
+    assert image.pixelColor(rect.left() + 6, rect.center().y() - 6).name() == tile.fill.name()
+    # …and the row is outlined top and bottom in the text colour.
+    outline = view.table.palette().color(view.table.palette().ColorRole.WindowText)
+    assert image.pixelColor(rect.center().x(), rect.top() + 1).name() == outline.name()
+    assert image.pixelColor(rect.center().x(), rect.bottom() - 1).name() == outline.name()
+    # An unselected row has no outline.
+    other = view.table.visualRect(view.model.index(5, 1))
+    assert image.pixelColor(other.center().x(), other.top() + 1).name() != outline.name()
