@@ -377,13 +377,15 @@ class GuiSession:
 
 
 def _close_child_windows(window: QWidget) -> bool:
-    """Close the dialogs a window opened (each may ask about unsaved work); False if one stays."""
+    """Close the dialogs a window opened (each may ask about unsaved work), then settle the
+    window's own unsaved work (MainWindow.settle_unsaved); False if one stays."""
     from PySide6.QtWidgets import QWidget
 
     for child in window.findChildren(QWidget):
         if child.isWindow() and child.isVisible() and not child.close():
             return False
-    return True
+    settle = getattr(window, "settle_unsaved", None)
+    return settle is None or bool(settle())
 
 
 def run_gui(db: str | None, *, demo: bool = False) -> int:

@@ -16,7 +16,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -206,24 +205,24 @@ class _LevelDelegate(SelectionOutlineDelegate):
             if isinstance(model, ClassOverviewModel)
             else None
         )
-        if looks is None:
+        # The current cell keeps the style's whole painting (its focus frame, which needs
+        # the style's own option): one cell per repaint.
+        if looks is None or option.state & QStyle.StateFlag.State_HasFocus:
             super().paint(painter, option, index)
             return
         text, fill, ink = looks
         rect: QRect = option.rect
+        painter.save()
         painter.fillRect(rect, fill)
         painter.setPen(ink)
         painter.setFont(option.font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        state = option.state
-        if state & QStyle.StateFlag.State_Selected:
+        shown = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 4)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, shown)
+        painter.restore()
+        if option.state & QStyle.StateFlag.State_Selected:
             painter.save()
             self.paint_selection(painter, option, index)
             painter.restore()
-        if state & QStyle.StateFlag.State_HasFocus:
-            widget = option.widget
-            style = widget.style() if widget is not None else QApplication.style()
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, option, painter, widget)
 
     def paint_selection(
         self,

@@ -932,14 +932,20 @@ class MainWindow(QMainWindow):
         name = self.selector.learner_list.currentIndex().data()
         self.dashboard.show_learner(learner_id, name=str(name) if name else None)
 
+    def settle_unsaved(self) -> bool:
+        """Save or drop what this window holds unsaved (a typed LSL Pro appréciation);
+        False when the teacher chose « Annuler ». livret.app asks it before opening
+        another base or restoring a backup, so that « Annuler » still changes nothing."""
+        lsl = getattr(self, "lsl_view", None)  # an Administrateur's window has none
+        return lsl is None or lsl.keep_or_drop_appreciation()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Override QWidget::closeEvent: remember the layout, let a running import end.
 
         A typed LSL Pro appréciation is saved or dropped first; « Annuler » keeps the
         window open.
         """
-        lsl = getattr(self, "lsl_view", None)  # an Administrateur's window has none
-        if lsl is not None and not lsl.keep_or_drop_appreciation():
+        if not self.settle_unsaved():
             event.ignore()
             return
         # An import being written is all or nothing: wait for its transaction rather

@@ -229,3 +229,31 @@ def test_a_selected_row_keeps_its_colours_and_is_outlined(view: ClassOverviewVie
     # An unselected row has no outline.
     other = view.table.visualRect(view.model.index(5, 1))
     assert image.pixelColor(other.center().x(), other.top() + 1).name() != outline.name()
+
+
+def _band_marks(view: ClassOverviewView, row: int, column: int) -> int:
+    """Pixels of the cell's inner border band (2 px in) not of its level's fill."""
+    rect = view.table.visualRect(view.model.index(row, column))
+    image = view.table.viewport().grab().toImage()
+    fill = current_theme().level(_overview(view).learners[row].cells[column].level).fill.name()
+    band = [(x, rect.top() + 2) for x in range(rect.left() + 2, rect.right() - 1)]
+    band += [(x, rect.bottom() - 2) for x in range(rect.left() + 2, rect.right() - 1)]
+    band += [(rect.left() + 2, y) for y in range(rect.top() + 2, rect.bottom() - 1)]
+    band += [(rect.right() - 2, y) for y in range(rect.top() + 2, rect.bottom() - 1)]
+    return sum(image.pixelColor(x, y).name() != fill for x, y in band)
+
+
+def test_the_current_cell_shows_its_focus_frame(qtbot: QtBot, view: ClassOverviewView) -> None:
+    with qtbot.waitActive(view):
+        view.activateWindow()
+    view.table.setFocus()
+    qtbot.waitUntil(view.table.hasFocus)
+    view.table.selectionModel().clearCurrentIndex()
+    view.table.clearSelection()
+    plain = _band_marks(view, 3, 2)
+    view.table.selectionModel().setCurrentIndex(
+        view.model.index(3, 2), view.table.selectionModel().SelectionFlag.NoUpdate
+    )
+    framed = _band_marks(view, 3, 2)
+    assert plain == 0
+    assert framed > 20  # the arrow keys show which column is current

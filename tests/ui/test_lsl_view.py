@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
 import xmlschema
 from openpyxl import load_workbook  # type: ignore[import-untyped, unused-ignore]
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -509,3 +510,63 @@ def test_closing_the_window_asks_about_a_typed_appreciation(
     stored = LslService(demo_database, teacher).synthesis(klass.id, learner)
     assert stored.appreciation == "Écrite avant de fermer"
     assert answers == []
+
+
+def test_opening_another_base_asks_about_a_typed_appreciation_first(
+    qtbot: QtBot,
+    demo_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from livret.app import GuiSession
+    from livret.services.authentication import local_profile
+    from livret.services.database import open_database
+
+    # No account with a password: the base opens on its local profile, with no login.
+    teacher = local_profile(demo_database)
+
+    assert demo_database.location.path is not None
+    demo_file = str(demo_database.location.path)
+    other_file = str(tmp_path / "autre.sqlite")
+    open_database(other_file, create=True)[0].dispose()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    session = GuiSession(app, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    errors: list[str] = []
+    monkeypatch.setattr(session, "show_error", lambda _parent, message: errors.append(message))
+    try:
+        assert session.open(demo_file)
+        window = session.window
+        assert isinstance(window, MainWindow)
+        klass = terminale(LslService(demo_database, teacher))
+        window.tabs.setCurrentWidget(window.lsl_view)
+        assert window.selector.select_class(klass.id)
+        learner = window.lsl_view.current_learner_id()
+        assert learner is not None
+        answers = [messages.UnsavedChoice.CANCEL, messages.UnsavedChoice.SAVE]
+        monkeypatch.setattr(messages, "ask_unsaved", lambda *_a, **_k: answers.pop(0))
+        window.lsl_view.appreciation_edit.setPlainText("Avant de changer de base")
+        opened: list[object] = []
+        original = session._open_with_password
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            opened.append(args[0])
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(session, "_open_with_password", spy)
+        # « Annuler »: the other base is not even opened; the window and its text stay.
+        assert not session.open(other_file)
+        assert opened == []
+        assert session.window is window and window.isVisible()
+        assert window.lsl_view.appreciation_edit.toPlainText() == "Avant de changer de base"
+        # « Enregistrer »: stored, then the other base opens.
+        assert session.open(other_file)
+        assert session.window is not window
+        stored = LslService(demo_database, teacher).synthesis(klass.id, learner)
+        assert stored.appreciation == "Avant de changer de base"
+        assert answers == [] and errors == []
+    finally:
+        if session.window is not None:
+            session.window.close()  # its closeEvent stops its focus and change watchers
+            session.window.deleteLater()
+        session.close()
