@@ -228,7 +228,7 @@ def test_opening_a_file_replaces_the_window_and_a_bad_file_does_not(
         assert second.windowTitle().startswith(f"Livret — {other.name} — ")
     finally:
         if session.window is not None:
-            session.window.hide()
+            session.window.close()  # closeEvent stops its focus and change watchers
         session.close()
 
 
@@ -299,5 +299,5 @@ def test_connecting_to_the_server_asks_the_password_then_the_login(
             assert SERVER_PASSWORD not in stored and "pas-le-bon" not in stored
         finally:
             if session.window is not None:
-                session.window.hide()
+                session.window.close()  # closeEvent stops its focus and change watchers
             session.close()

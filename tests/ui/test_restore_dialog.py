@@ -101,7 +101,7 @@ def session(
     assert session.open(str(livret_file))
     yield session, errors, infos
     if session.window is not None:
-        session.window.hide()
+        session.window.close()  # closeEvent stops its focus and change watchers
     session.close()
 
 

@@ -50,7 +50,7 @@ def test_a_guard_recreated_as_when_0_is_warned_at_start_up(tmp_path: Path, qtbot
         box.close()
     finally:
         if session.window is not None:
-            session.window.hide()
+            session.window.close()  # closeEvent stops its focus and change watchers
         session.close()
 
 
@@ -62,5 +62,5 @@ def test_a_clean_database_opens_without_warning(tmp_path: Path) -> None:
         assert session.tampering_box is None
     finally:
         if session.window is not None:
-            session.window.hide()
+            session.window.close()  # closeEvent stops its focus and change watchers
         session.close()
